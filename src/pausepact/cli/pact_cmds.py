@@ -1,0 +1,95 @@
+"""Commands about the pact file itself: check, schema, init, digest, explain."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from ..core.pact import pact_digest, pact_json_schema
+from ..errors import PactInvalid
+from ..explain import explain
+from ..init_pact import init_pact
+from ..pactio import check_pact_file, load_pact, read_pact_bytes
+from . import app
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+PactArg = Annotated[Path, typer.Argument(help="the pact file (YAML)", show_default=False)]
+JsonOpt = Annotated[bool, typer.Option("--json", help="machine-readable output")]
+
+
+@app.command()
+def check(pact: PactArg, json_out: JsonOpt = False) -> None:
+    """Validate a pact: every problem at once, as FILE:LINE:COL: error: MESSAGE (exit 1 if any error)."""
+    parsed, diagnostics = check_pact_file(pact)
+    errors = [d for d in diagnostics if d.severity == "error"]
+    if json_out:
+        out.print_json(json.dumps({
+            "valid": parsed is not None,
+            "digest": parsed.digest if parsed else None,
+            "problems": [{"line": d.line, "col": d.col, "severity": d.severity, "message": d.message} for d in diagnostics],
+        }))
+    else:
+        for d in diagnostics:
+            # plain print: this line format is a contract, rich must not wrap or colour it
+            print(d.render(str(pact)))
+        if parsed is not None:
+            warn = len(diagnostics) - len(errors)
+            print(
+                f"{pact}: valid pact {parsed.pact!r} v{parsed.version}: {len(parsed.developers)} developers, "
+                f"{len(parsed.monitors)} monitors, {len(parsed.indicators)} indicators, {len(parsed.red_lines)} red lines, "
+                f"levels {' < '.join(parsed.levels)}; {warn} warning(s)\n{parsed.digest}"
+            )
+        else:
+            print(f"{pact}: {len(errors)} error(s)", file=__import__("sys").stderr)
+    if errors:
+        raise typer.Exit(1)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the pact format (for editors' completion and validation)."""
+    print(json.dumps(pact_json_schema(), indent=2, sort_keys=True))
+
+
+@app.command()
+def digest(pact: PactArg) -> None:
+    """Print the pact digest: sha256 of the file's exact bytes (statements name it)."""
+    print(pact_digest(read_pact_bytes(pact)))
+
+
+@app.command()
+def init(
+    directory: Annotated[Path, typer.Argument(help="folder to create the pact in")],
+    developer: Annotated[Optional[list[str]], typer.Option("--developer", "-d", help="developer party id (repeat)")] = None,
+    monitor: Annotated[Optional[list[str]], typer.Option("--monitor", "-m", help="monitor party id (repeat)")] = None,
+    pact_id: Annotated[str, typer.Option("--id", help="the pact id")] = "my-pact",
+) -> None:
+    """Write DIR/pact.yaml with fresh keys for each party in DIR/keys/ (PEM PKCS#8, mode 0600)."""
+    devs = developer or ["lab-a", "lab-b", "lab-c"]
+    mons = monitor or ["aisi", "eval-org", "civic-audit"]
+    result = init_pact(directory, pact_id, devs, mons)
+    pact = load_pact(result.pact_path)
+    out.print(f"wrote {result.pact_path} ({pact.digest})")
+    for pid, path in result.key_paths.items():
+        out.print(f"  private key of {pid}: {path}")
+    out.print(f"next: pausepact check {result.pact_path}   ·   pausepact explain {result.pact_path}")
+
+
+@app.command("explain")
+def explain_cmd(pact: PactArg) -> None:
+    """Print the agreement in plain language: who is bound, what raises which level, how to resume, who oversees."""
+    try:
+        parsed = load_pact(pact)
+    except PactInvalid:
+        raise
+    for heading, paragraphs in explain(parsed):
+        out.rule(f"[bold]{heading}")
+        for p in paragraphs:
+            out.print(f"  • {p}" if len(paragraphs) > 1 else f"  {p}")
+        out.print()

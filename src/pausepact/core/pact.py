@@ -1,0 +1,247 @@
+"""The pact model (contract section 1).
+
+``Pact`` is the validated, typed form of a pact file. Durations are held as
+integer seconds, quorums as parsed ``Quorum`` values, and the pact's digest is
+the SHA-256 of the file's exact bytes (``pact_digest``). Construct it with
+``pausepact.core.pactfile.parse_pact``, which also reports every problem with
+its position; ``Pact.model_validate`` alone checks only the schema.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cached_property
+from typing import Annotated, Any, Literal, Optional
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    WithJsonSchema,
+    model_validator,
+)
+
+from .durations import DURATION_PATTERN, parse_duration
+from .quorum import QUORUM_PATTERN, Quorum, parse_quorum
+
+ID_PATTERN = r"^[a-z0-9-]+$"
+NAME_PATTERN = r"^[A-Za-z0-9_.-]+$"
+KEY_PATTERN = r"^ed25519:[A-Za-z0-9+/]{43}=$"
+
+
+def _duration(value: Any) -> int:
+    if not isinstance(value, str):
+        raise ValueError("a duration must be a string such as '30d'")
+    return parse_duration(value)
+
+
+def _quorum(value: Any) -> Quorum:
+    if isinstance(value, Quorum):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("a quorum must be a string such as '2/3 of monitors'")
+    return parse_quorum(value)
+
+
+def _seconds_text(seconds: int) -> str:
+    from .durations import format_duration
+
+    return format_duration(seconds)
+
+
+Duration = Annotated[
+    int,
+    PlainValidator(_duration),
+    PlainSerializer(_seconds_text, return_type=str),
+    WithJsonSchema({"type": "string", "pattern": DURATION_PATTERN, "description": "integer and unit s, m, h or d, e.g. 30d"}),
+]
+QuorumField = Annotated[
+    Quorum,
+    PlainValidator(_quorum),
+    PlainSerializer(str, return_type=str),
+    WithJsonSchema({"type": "string", "pattern": QUORUM_PATTERN, "description": "e.g. '2/3 of monitors', 'all developers and 1 of monitors'"}),
+]
+Id = Annotated[str, Field(pattern=ID_PATTERN, min_length=1, max_length=64)]
+Name = Annotated[str, Field(pattern=NAME_PATTERN, min_length=1, max_length=64)]
+Number = Annotated[float, Field(allow_inf_nan=False)]
+
+PartyRole = Literal["developer", "monitor", "log"]
+Unit = Literal["ratio", "percent", "minutes", "flop", "score", "count"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+class Effective(_Strict):
+    min_developers: int = Field(ge=1, description="distinct developers whose `sign` puts the pact in force")
+
+
+class Party(_Strict):
+    id: Id
+    name: str = Field(min_length=1)
+    role: PartyRole
+    keys: list[Annotated[str, Field(pattern=KEY_PATTERN)]] = Field(min_length=1)
+
+
+class Indicator(_Strict):
+    description: str
+    unit: Unit
+    reported_by: Literal["developer", "monitor"]
+    every: Duration
+    countersigned_by: Optional[Literal["monitor"]] = None
+
+
+class Restriction(_Strict):
+    max_training_flop: Optional[Number] = Field(default=None, ge=0)
+    new_deployments: Optional[bool] = None
+    grace: Duration = 3600
+
+
+class RedLine(_Strict):
+    model_config = ConfigDict(populate_by_name=True)
+
+    id: Name
+    indicator: Optional[Name] = None
+    at_least: Optional[Number] = None
+    at_most: Optional[Number] = None
+    for_: Optional[Duration] = Field(default=None, alias="for")
+    doubling_within: Optional[Duration] = None
+    window: Optional[Duration] = None
+    overdue: Optional[Duration] = None
+    raise_: Name = Field(alias="raise")
+    scope: Literal["all", "party"] = "all"
+
+    @property
+    def kind(self) -> str:
+        """``threshold``, ``doubling`` or ``overdue`` (the one condition it states)."""
+        if self.doubling_within is not None:
+            return "doubling"
+        if self.overdue is not None:
+            return "overdue"
+        return "threshold"
+
+    @model_validator(mode="after")
+    def _one_condition(self) -> "RedLine":
+        # Positioned, friendlier versions of these checks live in pactfile; this keeps the
+        # model honest when built directly.
+        conditions = [
+            n for n, v in (("at_least", self.at_least), ("at_most", self.at_most),
+                           ("doubling_within", self.doubling_within), ("overdue", self.overdue))
+            if v is not None
+        ]
+        if len(conditions) != 1:
+            raise ValueError(
+                "a red line states exactly one condition: at_least, at_most, doubling_within or overdue"
+                + (f" (found {', '.join(conditions)})" if conditions else " (found none)")
+            )
+        if self.indicator is None and self.overdue is None:
+            raise ValueError("a red line needs an indicator (only an overdue red line may omit it)")
+        return self
+
+
+class Emergency(_Strict):
+    raise_: Name = Field(alias="raise")
+    approval: QuorumField
+
+
+class Resumption(_Strict):
+    to: Name
+    approval: QuorumField
+    min_duration: Duration = 0
+    clear: bool = False
+    attestations: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list)
+    timelock: Duration = 0
+
+
+class Oversight(_Strict):
+    witness_quorum: int = Field(ge=1)
+    status_quorum: int = Field(ge=1)
+    status_ttl: Duration
+
+
+class Amendment(_Strict):
+    approval: QuorumField
+
+
+class Pact(_Strict):
+    """A pact, validated against the schema. ``digest`` is set by the loader."""
+
+    model_config = ConfigDict(json_schema_extra={"title": "pausepact pact (contract v1)"})
+
+    pact: Id
+    version: int = Field(ge=1)
+    title: str
+    origin: str = Field(min_length=1, pattern=r"^[^\s:]+(/[^\s]*)?$", description="schema-less URL")
+    effective: Effective
+    parties: list[Party] = Field(min_length=1)
+    indicators: dict[Name, Indicator]
+    levels: list[Name] = Field(min_length=1)
+    restrictions: dict[str, Restriction] = Field(default_factory=dict)
+    red_lines: list[RedLine] = Field(default_factory=list)
+    emergency: Optional[Emergency] = None
+    resumption: dict[str, Resumption] = Field(default_factory=dict)
+    oversight: Oversight
+    amendment: Optional[Amendment] = None
+    digest: str = Field(default="", exclude=True, description="sha256 of the file's bytes; not in the file")
+
+    # --- derived views (cheap, cached; the model is frozen) ---
+
+    @cached_property
+    def party_by_id(self) -> dict[str, Party]:
+        return {p.id: p for p in self.parties}
+
+    @cached_property
+    def key_owner(self) -> dict[str, tuple[str, bytes]]:
+        """keyid (hex SHA-256 of the raw key) -> (party id, raw 32-byte public key)."""
+        import base64
+
+        out: dict[str, tuple[str, bytes]] = {}
+        for p in self.parties:
+            for k in p.keys:
+                raw = base64.b64decode(k.split(":", 1)[1])
+                out[hashlib.sha256(raw).hexdigest()] = (p.id, raw)
+        return out
+
+    def ids(self, role: PartyRole) -> list[str]:
+        """Party ids with ``role``, in file order."""
+        return [p.id for p in self.parties if p.role == role]
+
+    @property
+    def developers(self) -> list[str]:
+        return self.ids("developer")
+
+    @property
+    def monitors(self) -> list[str]:
+        return self.ids("monitor")
+
+    @property
+    def log_party(self) -> Party:
+        return next(p for p in self.parties if p.role == "log")
+
+    def rank(self, level: str) -> int:
+        """Position of ``level`` in ``levels`` (0 = resting level)."""
+        return self.levels.index(level)
+
+    @property
+    def resting(self) -> str:
+        return self.levels[0]
+
+    def restriction(self, level: str) -> Restriction:
+        """What ``level`` forbids (an empty restriction if the pact names none)."""
+        return self.restrictions.get(level) or Restriction()
+
+
+def pact_digest(data: bytes) -> str:
+    """``sha256:`` + hex SHA-256 of the pact file's exact bytes."""
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def pact_json_schema() -> dict[str, Any]:
+    """JSON Schema (draft 2020-12) of the pact file format."""
+    schema = Pact.model_json_schema(by_alias=True, mode="validation")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema.get("properties", {}).pop("digest", None)
+    return schema

@@ -1,0 +1,112 @@
+"""The pact in plain language, for readers who do not read YAML."""
+
+from __future__ import annotations
+
+from .core.durations import format_duration
+from .core.pact import Pact, RedLine
+from .core.quorum import Quorum
+
+
+def _days(seconds: int) -> str:
+    text = format_duration(seconds)
+    unit = {"s": "second", "m": "minute", "h": "hour", "d": "day"}[text[-1]]
+    n = int(text[:-1])
+    return f"{n} {unit}{'s' if n != 1 else ''}"
+
+
+def _quorum(q: Quorum, pact: Pact) -> str:
+    parts = []
+    for c in q.clauses:
+        pop = len(pact.ids(c.role))
+        need = c.required(pop)
+        parts.append(f"{c} ({need} of the {pop} {c.role}s)")
+    return " and ".join(parts)
+
+
+def _flop(level: str, pact: Pact) -> str:
+    r = pact.restriction(level)
+    bits = []
+    bits.append(f"no training run above {r.max_training_flop:.3g} FLOP" if r.max_training_flop is not None else "no compute limit")
+    if r.new_deployments is False:
+        bits.append("no new deployments")
+    if r.max_training_flop is not None:
+        bits.append(f"running jobs get {_days(r.grace)} to checkpoint and stop")
+    return "; ".join(bits)
+
+
+def _condition(rl: RedLine, pact: Pact) -> str:
+    ind = pact.indicators.get(rl.indicator or "")
+    name = rl.indicator or "any indicator it must report"
+    unit = f" {ind.unit}" if ind else ""
+    if rl.at_least is not None or rl.at_most is not None:
+        word, x = ("at least", rl.at_least) if rl.at_least is not None else ("at most", rl.at_most)
+        text = f"the latest {name} reported is {word} {x:g}{unit}"
+        if rl.for_:
+            text += f", uninterrupted for {_days(rl.for_)}"
+        return text
+    if rl.doubling_within is not None:
+        assert rl.window is not None
+        return (f"{name} doubles faster than every {_days(rl.doubling_within)} "
+                f"(least-squares fit over the last {_days(rl.window)}, at least 3 reports)")
+    assert rl.overdue is not None
+    return f"a report of {name} is more than {_days(rl.overdue)} overdue"
+
+
+def explain(pact: Pact) -> list[tuple[str, list[str]]]:
+    """Sections (heading, paragraphs) describing the agreement in plain words."""
+    devs, mons = pact.developers, pact.monitors
+    out: list[tuple[str, list[str]]] = []
+    out.append((pact.title, [
+        f"Pact {pact.pact!r}, version {pact.version}, digest {pact.digest or '(not computed)'}.",
+        f"Its log is {pact.origin}, operated by {pact.log_party.name} ({pact.log_party.id}).",
+    ]))
+    out.append(("Who is bound", [
+        f"Developers: {', '.join(f'{pact.party_by_id[d].name} ({d})' for d in devs)}.",
+        f"Nobody is bound alone: the pact comes into force once {pact.effective.min_developers} of the "
+        f"{len(devs)} developers have signed it, and then binds only those who signed.",
+    ]))
+    lv = pact.levels
+    out.append(("Levels", [
+        f"From least to most restrictive: {', '.join(lv)}. Everyone starts at {lv[0]!r}.",
+        *[f"At {level!r}: {_flop(level, pact)}." for level in lv[1:]],
+    ]))
+    indicators = []
+    for name, ind in pact.indicators.items():
+        who = "each developer about itself" if ind.reported_by == "developer" else "a monitor about each developer"
+        text = f"{name} ({ind.unit}): {ind.description}. Reported by {who}, at least every {_days(ind.every)}"
+        if ind.countersigned_by:
+            text += "; it counts only once a monitor other than its author countersigns it"
+        indicators.append(text + ".")
+    out.append(("What is measured", indicators))
+    lines = []
+    for rl in pact.red_lines:
+        who = "every bound developer moves together (coordinated)" if rl.scope == "all" else "only that developer moves"
+        lines.append(f"{rl.id}: when, for any bound developer, {_condition(rl, pact)}, the level rises to {rl.raise_!r}; {who}.")
+    if pact.emergency:
+        lines.append(f"Emergency: monitors may raise the level to {pact.emergency.raise_!r} without indicator evidence, "
+                     f"with the approval of {_quorum(pact.emergency.approval, pact)}.")
+    lines.append("A level never drops on its own when a red line stops holding: only an approved resumption lowers it.")
+    out.append(("What raises the level", lines))
+    res = []
+    for level, rule in pact.resumption.items():
+        steps = [f"approval of {_quorum(rule.approval, pact)}"]
+        if rule.min_duration:
+            steps.append(f"at least {_days(rule.min_duration)} spent at {level!r}")
+        if rule.clear:
+            steps.append("fresh evidence, reported after the raise, showing every red line that leads here no longer holds")
+        if rule.attestations:
+            steps.append(f"every bound developer attests {', '.join(rule.attestations)}")
+        text = f"Leaving {level!r} for {rule.to!r} takes " + "; ".join(steps) + "."
+        if rule.timelock:
+            text += f" The drop then waits {_days(rule.timelock)} (a timelock) during which any monitor may cancel it."
+        res.append(text)
+    out.append(("What it takes to resume", res or ["No resumption rules: a raised level is permanent."]))
+    o = pact.oversight
+    out.append(("Who oversees, and how", [
+        f"Monitors: {', '.join(f'{pact.party_by_id[m].name} ({m})' for m in mons)}.",
+        f"Every statement is signed and appended to a public, tamper-evident log; a log checkpoint is trusted "
+        f"once {o.witness_quorum} monitors have cosigned it.",
+        f"Training infrastructure obeys a status signed by {o.status_quorum} monitors, each having replayed the "
+        f"log itself; a status is valid for {_days(o.status_ttl)}.",
+    ]))
+    return out
