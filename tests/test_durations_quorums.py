@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from fractions import Fraction
 import math
+from fractions import Fraction
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
-from pausepact.core.durations import (DurationError, TimeFormatError, format_duration, format_time,
-                                      parse_duration, parse_time)
+from pausepact.core.durations import DurationError, TimeFormatError, format_duration, format_time, parse_duration, parse_time
 from pausepact.core.quorum import QuorumError, parse_quorum
 
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}

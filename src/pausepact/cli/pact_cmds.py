@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -66,8 +66,8 @@ def digest(pact: PactArg) -> None:
 @app.command()
 def init(
     directory: Annotated[Path, typer.Argument(help="folder to create the pact in")],
-    developer: Annotated[Optional[list[str]], typer.Option("--developer", "-d", help="developer party id (repeat)")] = None,
-    monitor: Annotated[Optional[list[str]], typer.Option("--monitor", "-m", help="monitor party id (repeat)")] = None,
+    developer: Annotated[list[str] | None, typer.Option("--developer", "-d", help="developer party id (repeat)")] = None,
+    monitor: Annotated[list[str] | None, typer.Option("--monitor", "-m", help="monitor party id (repeat)")] = None,
     pact_id: Annotated[str, typer.Option("--id", help="the pact id")] = "my-pact",
 ) -> None:
     """Write DIR/pact.yaml with fresh keys for each party in DIR/keys/ (PEM PKCS#8, mode 0600)."""

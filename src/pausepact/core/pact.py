@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from functools import cached_property
-from typing import Annotated, Any, Literal, Optional
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -91,12 +91,12 @@ class Indicator(_Strict):
     unit: Unit
     reported_by: Literal["developer", "monitor"]
     every: Duration
-    countersigned_by: Optional[Literal["monitor"]] = None
+    countersigned_by: Literal["monitor"] | None = None
 
 
 class Restriction(_Strict):
-    max_training_flop: Optional[Number] = Field(default=None, ge=0)
-    new_deployments: Optional[bool] = None
+    max_training_flop: Number | None = Field(default=None, ge=0)
+    new_deployments: bool | None = None
     grace: Duration = 3600
 
 
@@ -104,13 +104,13 @@ class RedLine(_Strict):
     model_config = ConfigDict(populate_by_name=True)
 
     id: Name
-    indicator: Optional[Name] = None
-    at_least: Optional[Number] = None
-    at_most: Optional[Number] = None
-    for_: Optional[Duration] = Field(default=None, alias="for")
-    doubling_within: Optional[Duration] = None
-    window: Optional[Duration] = None
-    overdue: Optional[Duration] = None
+    indicator: Name | None = None
+    at_least: Number | None = None
+    at_most: Number | None = None
+    for_: Duration | None = Field(default=None, alias="for")
+    doubling_within: Duration | None = None
+    window: Duration | None = None
+    overdue: Duration | None = None
     raise_: Name = Field(alias="raise")
     scope: Literal["all", "party"] = "all"
 
@@ -124,7 +124,7 @@ class RedLine(_Strict):
         return "threshold"
 
     @model_validator(mode="after")
-    def _one_condition(self) -> "RedLine":
+    def _one_condition(self) -> RedLine:
         # Positioned, friendlier versions of these checks live in pactfile; this keeps the
         # model honest when built directly.
         conditions = [
@@ -181,10 +181,10 @@ class Pact(_Strict):
     levels: list[Name] = Field(min_length=1)
     restrictions: dict[str, Restriction] = Field(default_factory=dict)
     red_lines: list[RedLine] = Field(default_factory=list)
-    emergency: Optional[Emergency] = None
+    emergency: Emergency | None = None
     resumption: dict[str, Resumption] = Field(default_factory=dict)
     oversight: Oversight
-    amendment: Optional[Amendment] = None
+    amendment: Amendment | None = None
     digest: str = Field(default="", exclude=True, description="sha256 of the file's bytes; not in the file")
 
     # --- derived views (cheap, cached; the model is frozen) ---

@@ -27,7 +27,8 @@ from __future__ import annotations
 
 import difflib
 from collections import Counter
-from typing import Any, Iterable, Optional
+from collections.abc import Iterable
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -36,6 +37,7 @@ from .keys import KeyFormatError, parse_public_key
 from .pact import Pact, pact_digest
 from .quorum import QuorumError, parse_quorum
 from .yamldoc import Path, Positions, YamlDocError, load_document
+
 
 class _Report:
     def __init__(self, positions: Positions) -> None:
@@ -146,7 +148,7 @@ def _lint(doc: dict[str, Any], r: _Report) -> None:
     rank = {lv: i for i, lv in enumerate(levels)}
     indicators = _as_dict(doc.get("indicators"))
 
-    def level_ref(path: Path, value: Any) -> Optional[str]:
+    def level_ref(path: Path, value: Any) -> str | None:
         if isinstance(value, str) and levels:
             if value not in rank:
                 r.add(path, f"unknown level {value!r}; levels are {', '.join(levels)}{_suggest(value, levels)}")
@@ -285,7 +287,7 @@ def _lint(doc: dict[str, Any], r: _Report) -> None:
         top = levels[-1]
         if len(levels) > 1 and "max_training_flop" not in _as_dict(restrictions.get(top)):
             r.warn(("restrictions", top) if top in restrictions else ("levels", len(levels_raw) - 1), f"the top level {top!r} sets no max_training_flop: it does not limit training")
-        prev: Optional[tuple[str, float]] = None
+        prev: tuple[str, float] | None = None
         for lv in levels:
             flop = _as_dict(restrictions.get(lv)).get("max_training_flop")
             if isinstance(flop, (int, float)) and not isinstance(flop, bool):
@@ -305,7 +307,7 @@ def _lint(doc: dict[str, Any], r: _Report) -> None:
         r.add(("oversight", "status_ttl"), "status_ttl must be longer than zero")
 
 
-def parse_pact(data: bytes) -> tuple[Optional[Pact], list[Diagnostic]]:
+def parse_pact(data: bytes) -> tuple[Pact | None, list[Diagnostic]]:
     """Validate a pact file's bytes.
 
     Returns ``(pact, diagnostics)``: ``pact`` is None whenever any diagnostic is
@@ -316,7 +318,7 @@ def parse_pact(data: bytes) -> tuple[Optional[Pact], list[Diagnostic]]:
     except YamlDocError as e:
         return None, e.diagnostics
     report = _Report(positions)
-    pact: Optional[Pact] = None
+    pact: Pact | None = None
     try:
         pact = Pact.model_validate(doc)
     except ValidationError as e:

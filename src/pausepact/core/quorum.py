@@ -14,8 +14,9 @@ only bound developers; the caller passes the population that counts.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal, Mapping
+from typing import Literal
 
 Role = Literal["developer", "monitor"]
 

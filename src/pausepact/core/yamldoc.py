@@ -14,7 +14,7 @@ A pact is a contract, so its YAML must be unambiguous. This reader:
 from __future__ import annotations
 
 import math
-from typing import Any, Union
+from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
@@ -25,7 +25,7 @@ from .diagnostics import Diagnostic
 
 MAX_DOCUMENT_BYTES = 1024 * 1024
 
-PathPart = Union[str, int]
+PathPart = str | int
 Path = tuple[PathPart, ...]
 Positions = dict[Path, tuple[int, int]]
 
@@ -137,7 +137,7 @@ def load_document(data: bytes) -> tuple[Any, Positions]:
     except UnicodeDecodeError as e:
         raise YamlDocError([Diagnostic(1, 1, "error", f"not UTF-8 text: {e.reason} at byte {e.start}")]) from None
     yaml = YAML(typ="rt")
-    yaml.version = (1, 2)  # type: ignore[assignment]
+    yaml.version = (1, 2)
     yaml.allow_duplicate_keys = True  # we report duplicates ourselves, with positions
     try:
         for event in yaml.parse(text):

@@ -1,0 +1,65 @@
+"""Options and helpers shared by the commands."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from ..core.durations import TimeFormatError, parse_time
+from ..errors import InputError
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+DEFAULT_STORE = "sqlite:///pausepact.db"
+
+PactOpt = Annotated[Path, typer.Option("--pact", help="the pact file (YAML)", show_default=False)]
+JsonOpt = Annotated[bool, typer.Option("--json", help="machine-readable output")]
+StoreOpt = Annotated[str, typer.Option("--store", help="sqlite:///PATH or postgresql://...")]
+KeyOpt = Annotated[Path, typer.Option("--key", help="private key file (PEM PKCS#8 Ed25519)", show_default=False)]
+
+
+def parse_time_option(value: str | None, name: str) -> int | None:
+    if value is None:
+        return None
+    try:
+        return parse_time(value)
+    except TimeFormatError as e:
+        raise InputError(f"{name}: {e}") from None
+
+
+def now() -> int:
+    """The wall clock, to the second (the shell's clock; the core never reads one)."""
+    return int(time.time())
+
+
+def read_jsonl(path: Path) -> list[bytes]:
+    """Non-empty lines of a JSON Lines file (``-`` = standard input)."""
+    try:
+        data = sys.stdin.buffer.read() if str(path) == "-" else path.read_bytes()
+    except OSError as e:
+        raise InputError(f"{path}: cannot read: {e.strerror}") from None
+    return [line for line in data.split(b"\n") if line.strip()]
+
+
+def print_json(obj: Any) -> None:
+    sys.stdout.write(json.dumps(obj, indent=2, sort_keys=True) + "\n")
+
+
+@contextmanager
+def progress(total: int, description: str) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr (only on a terminal); yields ``advance(n)``."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=err, transient=True, disable=not err.is_terminal) as bar:
+        task = bar.add_task(description, total=total)
+        yield lambda n: bar.advance(task, n)

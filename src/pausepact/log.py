@@ -1,0 +1,116 @@
+"""The append path: validate, then sequence, then store, then sign a checkpoint.
+
+A statement is appended only if it passes Validity (contract section 6), comes
+after the log's last entry in time, is not earlier than any issued status's
+``as_of``, and is within ``max_skew`` of the log's clock (the caller passes
+``now``; this module reads no clock). A refused statement gets its contract
+error code, is never stored and consumes no seq. Signatures of a batch are
+verified on every core before the (short) locked section.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from .checking import EnvelopeChecker
+from .core import merkle
+from .core.durations import format_time
+from .core.keys import keyid
+from .core.notes import Checkpoint, Note, sign_note
+from .core.pact import Pact
+from .core.sequence import Sequencer
+from .core.statements import Rejection, SignedStatement
+from .keyfiles import public_raw
+from .store.base import LogStore, StoreError
+
+DEFAULT_MAX_SKEW = 300
+
+
+@dataclass(frozen=True)
+class Accepted:
+    index: int
+    leaf_hash: bytes
+
+
+@dataclass(frozen=True)
+class Refused:
+    error: str
+    detail: str
+    log_time: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"error": self.error, "detail": self.detail}
+        if self.log_time is not None:
+            out["log_time"] = self.log_time
+        return out
+
+
+Result = Accepted | Refused
+
+
+class LogWriter:
+    """Appends statements of one pact to one store; signs a checkpoint per batch."""
+
+    def __init__(self, store: LogStore, pact: Pact, log_key: Ed25519PrivateKey, checker: EnvelopeChecker, *,
+                 max_skew: int = DEFAULT_MAX_SKEW) -> None:
+        owner = pact.key_owner.get(keyid(public_raw(log_key)))
+        if owner is None or owner[0] != pact.log_party.id:
+            raise StoreError("the key given is not a key of the pact's log party: it cannot sign this log's checkpoints")
+        self.store, self.pact, self.key, self.max_skew, self.checker = store, pact, log_key, max_skew, checker
+        self.floor = -(2**62)  # as_of of the latest issued status
+        store.bind(pact.pact, pact.digest, pact.origin)
+        if store.checkpoint() is None:
+            with store.write():
+                store.put_checkpoint(0, self.sign_checkpoint(0, merkle.EMPTY_ROOT).render())
+
+    def append(self, envelopes: Sequence[Any], now: int | None) -> list[Result]:
+        """Append what is valid, in order; one result per envelope.
+
+        ``now`` is the log's clock. ``None`` imports history (backtests, migrations):
+        skew is then not checked, every other rule is.
+        """
+        results: list[Result | None] = [None] * len(envelopes)
+        good: list[tuple[int, SignedStatement]] = []
+        for i, ss in enumerate(self.checker.check(envelopes)):
+            if isinstance(ss, Rejection):
+                results[i] = Refused(ss.code, ss.detail)
+            elif now is not None and abs(ss.statement.t - now) > self.max_skew:
+                results[i] = Refused("skew", f"time {ss.statement.time} is more than {self.max_skew}s from the log's clock",
+                                     format_time(now))
+            else:
+                good.append((i, ss))
+        if good:
+            self._sequence(good, results, now)
+        return [r if r is not None else Refused("malformed", "internal: no result") for r in results]
+
+    def _sequence(self, good: list[tuple[int, SignedStatement]], results: list[Result | None], now: int | None) -> None:
+        with self.store.write():
+            size, last_time = self.store.head()
+            seqs = self.store.last_seqs(sorted({ss.keyid for _, ss in good}))
+            seq = Sequencer(dict(seqs), last_time, self.floor)
+            cr = self.store.compact_range(size)
+            leaves: list[bytes] = []
+            nodes: list[tuple[int, int, bytes]] = []
+            for i, ss in good:
+                try:
+                    seq.admit(ss)
+                except Rejection as r:
+                    results[i] = Refused(r.code, r.detail, format_time(now) if r.code == "time-order" and now is not None else None)
+                    continue
+                lh = merkle.leaf_hash(ss.leaf)
+                nodes.extend(cr.append(lh))
+                results[i] = Accepted(size + len(leaves), lh)
+                leaves.append(ss.leaf)
+            if not leaves:
+                return
+            changed = {k: v for k, v in seq.last_seq.items() if seqs.get(k) != v}
+            self.store.put_entries(size, leaves, nodes, changed, seq.last_time)
+            self.store.put_checkpoint(cr.size, self.sign_checkpoint(cr.size, cr.root()).render())
+
+    def sign_checkpoint(self, size: int, root: bytes) -> Note:
+        cp = Checkpoint(self.pact.origin, size, root)
+        return Note(cp.text(), (sign_note(cp.text(), self.pact.origin, self.key, public_raw(self.key)),))

@@ -1,0 +1,147 @@
+"""The SQL both backends share; subclasses supply the connection and the lock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from ..core import merkle
+from ..errors import PausepactError
+
+
+class StoreError(PausepactError):
+    """The store cannot be opened or used (wrong URL, other pact, database down)."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    index: int
+    leaf: bytes
+
+
+def node_id(level: int, index: int) -> int:
+    """Perfect subtree (level, index) as one integer key."""
+    return (level << 56) | index
+
+
+SCHEMA = [
+    "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS head (id INTEGER PRIMARY KEY, size BIGINT NOT NULL, last_time BIGINT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS entries (idx BIGINT PRIMARY KEY, leaf {blob} NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS nodes (id BIGINT PRIMARY KEY, hash {blob} NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS key_seqs (keyid TEXT PRIMARY KEY, seq BIGINT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS checkpoints (size BIGINT PRIMARY KEY, note TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS statuses (id BIGSERIAL_OR_AUTO, tree_size BIGINT NOT NULL, as_of BIGINT NOT NULL, envelope TEXT NOT NULL)",
+]
+
+
+class LogStore:
+    """Base class: ``_conn`` is a DB-API connection; ``?`` placeholders are translated."""
+
+    placeholder = "?"
+    blob = "BLOB"
+    autoinc = "INTEGER PRIMARY KEY AUTOINCREMENT"
+
+    def __init__(self) -> None:
+        self._conn: Any = None
+
+    # --- dialect hooks ---
+    def _q(self, sql: str) -> str:
+        return sql if self.placeholder == "?" else sql.replace("?", self.placeholder)
+
+    def _exec(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        return self._conn.execute(self._q(sql), params)
+
+    @contextmanager
+    def write(self) -> Iterator[LogStore]:
+        """A write transaction holding the log's append lock."""
+        raise NotImplementedError
+        yield self
+
+    def _create(self) -> None:
+        for stmt in SCHEMA:
+            self._exec(stmt.replace("{blob}", self.blob).replace("id BIGSERIAL_OR_AUTO", f"id {self.autoinc}"))
+        self._exec("INSERT INTO head (id, size, last_time) VALUES (1, 0, ?) ON CONFLICT (id) DO NOTHING", (-(2**62),))
+
+    def bind(self, pact_id: str, pact_digest: str, origin: str) -> None:
+        """Tie the store to one pact; refuses a store that holds another pact's log."""
+        with self.write():
+            row = self._exec("SELECT value FROM meta WHERE name = 'pact_digest'").fetchone()
+            if row is None:
+                for k, v in (("pact", pact_id), ("pact_digest", pact_digest), ("origin", origin)):
+                    self._exec("INSERT INTO meta (name, value) VALUES (?, ?)", (k, v))
+            elif row[0] != pact_digest:
+                raise StoreError(f"this store holds the log of pact {row[0]}, not {pact_digest}")
+
+    # --- reads (no lock) ---
+    def size(self) -> int:
+        return int(self._exec("SELECT size FROM head WHERE id = 1").fetchone()[0])
+
+    def head(self) -> tuple[int, int]:
+        """(size, last_time) — inside ``write()`` this is the locked, current head."""
+        row = self._exec("SELECT size, last_time FROM head WHERE id = 1").fetchone()
+        return int(row[0]), int(row[1])
+
+    def node(self, level: int, index: int) -> bytes:
+        row = self._exec("SELECT hash FROM nodes WHERE id = ?", (node_id(level, index),)).fetchone()
+        if row is None:
+            raise StoreError(f"missing node ({level}, {index}): the store is damaged")
+        return bytes(row[0])
+
+    def entries(self, start: int, end: int) -> list[Entry]:
+        rows = self._exec("SELECT idx, leaf FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx", (start, end)).fetchall()
+        return [Entry(int(i), bytes(leaf)) for i, leaf in rows]
+
+    def root(self, size: int | None = None) -> bytes:
+        return merkle.root(self.node, self.size() if size is None else size)
+
+    def inclusion_proof(self, index: int, size: int) -> list[bytes]:
+        return merkle.inclusion_proof(self.node, index, size)
+
+    def consistency_proof(self, first: int, second: int) -> list[bytes]:
+        return merkle.consistency_proof(self.node, first, second)
+
+    def compact_range(self, size: int) -> merkle.CompactRange:
+        return merkle.CompactRange(size, [self.node(lv, ix) for lv, ix in merkle.CompactRange.peak_positions(size)])
+
+    def last_seqs(self, keyids: Sequence[str]) -> dict[str, int]:
+        if not keyids:
+            return {}
+        marks = ",".join("?" * len(keyids))
+        rows = self._exec(f"SELECT keyid, seq FROM key_seqs WHERE keyid IN ({marks})", tuple(keyids)).fetchall()
+        return {k: int(s) for k, s in rows}
+
+    # --- writes (inside write()) ---
+    def put_entries(self, first_index: int, leaves: Sequence[bytes], nodes: Sequence[tuple[int, int, bytes]],
+                    seqs: dict[str, int], last_time: int) -> None:
+        """Append leaves at ``first_index``..; store completed nodes; advance seqs and head."""
+        self._conn.cursor().executemany(self._q("INSERT INTO entries (idx, leaf) VALUES (?, ?)"),
+                                        [(first_index + i, leaf) for i, leaf in enumerate(leaves)])
+        self._conn.cursor().executemany(self._q("INSERT INTO nodes (id, hash) VALUES (?, ?)"),
+                                        [(node_id(lv, ix), h) for lv, ix, h in nodes])
+        self._conn.cursor().executemany(
+            self._q("INSERT INTO key_seqs (keyid, seq) VALUES (?, ?) ON CONFLICT (keyid) DO UPDATE SET seq = excluded.seq"),
+            list(seqs.items()))
+        self._exec("UPDATE head SET size = ?, last_time = ? WHERE id = 1", (first_index + len(leaves), last_time))
+
+    def put_checkpoint(self, size: int, note: str) -> None:
+        self._exec("INSERT INTO checkpoints (size, note) VALUES (?, ?) ON CONFLICT (size) DO UPDATE SET note = excluded.note",
+                   (size, note))
+
+    def checkpoint(self, size: int | None = None) -> tuple[int, str] | None:
+        if size is None:
+            row = self._exec("SELECT size, note FROM checkpoints ORDER BY size DESC LIMIT 1").fetchone()
+        else:
+            row = self._exec("SELECT size, note FROM checkpoints WHERE size = ?", (size,)).fetchone()
+        return (int(row[0]), str(row[1])) if row else None
+
+    def checkpoints_desc(self, limit: int = 50) -> list[tuple[int, str]]:
+        rows = self._exec("SELECT size, note FROM checkpoints ORDER BY size DESC LIMIT ?", (limit,)).fetchall()
+        return [(int(s), str(n)) for s, n in rows]
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None

@@ -1,0 +1,102 @@
+"""The independent verifier: trusts nothing the log operator says.
+
+``verify_log`` checks, in order: every envelope (Validity, contract section 6,
+including per-key seq and time order), that the recomputed tree matches the
+checkpoint, the checkpoint's signature by the pact's log key under its origin,
+and that at least ``oversight.witness_quorum`` distinct monitor parties cosigned
+it. The first failure is reported with the entry index and the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from .checking import EnvelopeChecker
+from .core import merkle
+from .core.canonical import JsonError, strict_loads
+from .core.notes import Note, NoteError, parse_checkpoint, parse_note, verify_cosignature, verify_note
+from .core.pact import Pact
+from .core.sequence import Sequencer
+from .core.statements import Rejection, SignedStatement
+from .errors import PausepactError
+
+
+class VerificationFailed(PausepactError):
+    """The log, or its checkpoint, is not what the pact requires."""
+
+    def __init__(self, message: str, index: int | None = None) -> None:
+        super().__init__(message)
+        self.index = index
+
+
+@dataclass
+class VerifyReport:
+    entries: int
+    root: bytes
+    cosigners: list[str] = field(default_factory=list)
+    statements: list[SignedStatement] = field(default_factory=list)
+
+
+def parse_lines(lines: Sequence[bytes]) -> list[object]:
+    out: list[object] = []
+    for i, line in enumerate(lines):
+        try:
+            out.append(strict_loads(line))
+        except JsonError as e:
+            raise VerificationFailed(f"entry {i}: malformed: {e}", i) from None
+    return out
+
+
+def check_entries(pact: Pact, envelopes: Sequence[object], checker: EnvelopeChecker) -> tuple[list[SignedStatement], bytes]:
+    """Validity of every entry, in order; returns the statements and the tree root."""
+    seq = Sequencer()
+    cr = merkle.CompactRange()
+    out: list[SignedStatement] = []
+    for i, ss in enumerate(checker.check(envelopes)):
+        if isinstance(ss, Rejection):
+            raise VerificationFailed(f"entry {i}: {ss.code}: {ss.detail}", i)
+        try:
+            seq.admit(ss)
+        except Rejection as r:
+            raise VerificationFailed(f"entry {i}: {r.code}: {r.detail}", i) from None
+        cr.append(merkle.leaf_hash(ss.leaf))
+        out.append(ss)
+    return out, cr.root()
+
+
+def check_checkpoint(pact: Pact, note_text: str | bytes, size: int, root: bytes) -> list[str]:
+    """The checkpoint covers exactly (size, root), is signed by the log and cosigned by a quorum.
+
+    Returns the monitor parties whose cosignature verified.
+    """
+    try:
+        note: Note = parse_note(note_text)
+        cp = parse_checkpoint(note.text)
+    except NoteError as e:
+        raise VerificationFailed(f"checkpoint: malformed: {e}") from None
+    if cp.origin != pact.origin:
+        raise VerificationFailed(f"checkpoint: origin {cp.origin!r} is not the pact's {pact.origin!r}")
+    log_keys = [raw for pid, raw in pact.key_owner.values() if pid == pact.log_party.id]
+    if not any(verify_note(note, pact.origin, k) for k in log_keys):
+        raise VerificationFailed("checkpoint: not signed by the pact's log key")
+    if cp.size != size:
+        raise VerificationFailed(f"checkpoint: covers {cp.size} entries, the entries file has {size}")
+    if cp.root != root:
+        raise VerificationFailed("checkpoint: root hash differs from the tree recomputed from the entries")
+    cosigners = []
+    for m in pact.monitors:
+        keys = [raw for pid, raw in pact.key_owner.values() if pid == m]
+        if any(verify_cosignature(note, m, k) is not None for k in keys):
+            cosigners.append(m)
+    need = pact.oversight.witness_quorum
+    if len(cosigners) < need:
+        raise VerificationFailed(
+            f"checkpoint: cosigned by {len(cosigners)} monitor(s) ({', '.join(cosigners) or 'none'}); witness_quorum is {need}")
+    return cosigners
+
+
+def verify_log(pact: Pact, envelopes: Sequence[object], checkpoint_note: str | bytes, checker: EnvelopeChecker) -> VerifyReport:
+    statements, root = check_entries(pact, envelopes, checker)
+    cosigners = check_checkpoint(pact, checkpoint_note, len(statements), root)
+    return VerifyReport(len(statements), root, cosigners, statements)
