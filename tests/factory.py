@@ -94,8 +94,23 @@ oversight:
 """
 
 
+GONE_SILENT = """  - id: gone-silent
+    overdue: 14d
+    raise: heightened
+    scope: party
+"""
+
+
 def pact_text(body: str = BODY, min_developers: int = 3, developers: list[str] = DEVELOPERS,
-              monitors: list[str] = MONITORS, keys_per_party: int = 2) -> str:
+              monitors: list[str] = MONITORS, keys_per_party: int = 2, overdue: bool = True,
+              replace: list[list[str]] | None = None) -> str:
+    """A valid pact with deterministic keys; ``overdue=False`` drops the gone-silent red line,
+    ``replace`` applies [old, new] text edits to the body."""
+    if not overdue:
+        body = body.replace(GONE_SILENT, "")
+    for old, new in replace or []:
+        assert old in body, old
+        body = body.replace(old, new)
     lines = []
     for role, ids in (("developer", developers), ("monitor", monitors), ("log", ["log"])):
         for pid in ids:

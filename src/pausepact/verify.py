@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 
 from .checking import EnvelopeChecker
 from .core import merkle
-from .core.canonical import JsonError, strict_loads
 from .core.notes import Note, NoteError, parse_checkpoint, parse_note, verify_cosignature, verify_note
 from .core.pact import Pact
 from .core.sequence import Sequencer
@@ -36,16 +35,6 @@ class VerifyReport:
     root: bytes
     cosigners: list[str] = field(default_factory=list)
     statements: list[SignedStatement] = field(default_factory=list)
-
-
-def parse_lines(lines: Sequence[bytes]) -> list[object]:
-    out: list[object] = []
-    for i, line in enumerate(lines):
-        try:
-            out.append(strict_loads(line))
-        except JsonError as e:
-            raise VerificationFailed(f"entry {i}: malformed: {e}", i) from None
-    return out
 
 
 def check_entries(pact: Pact, envelopes: Sequence[object], checker: EnvelopeChecker) -> tuple[list[SignedStatement], bytes]:

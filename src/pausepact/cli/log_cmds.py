@@ -20,7 +20,7 @@ from ..log import Accepted, LogWriter
 from ..pactio import load_pact, read_pact_bytes
 from ..signer import Signer
 from ..store import open_store
-from ..verify import VerificationFailed, parse_lines, verify_log
+from ..verify import VerificationFailed, verify_log
 from . import app
 from .common import (
     DEFAULT_STORE,
@@ -195,7 +195,7 @@ def verify(
         raise InputError(f"{checkpoint}: cannot read: {e.strerror}") from None
     with _checker(pact) as (p, checker):
         try:
-            report = verify_log(p, parse_lines(lines), note, checker)  # type: ignore[arg-type]
+            report = verify_log(p, lines, note, checker)  # type: ignore[arg-type]
         except VerificationFailed as e:
             if json_out:
                 print_json({"ok": False, "error": str(e), "index": e.index})

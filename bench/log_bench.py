@@ -1,0 +1,125 @@
+"""Log benchmarks (issue: statements and the transparency log).
+
+Prints: appends/s into SQLite with full validation; inclusion and consistency
+proof times at a large tree from SQLite; bytes per stored entry; verify
+throughput on an export.
+
+    python bench/log_bench.py [--appends 20000] [--proof-size 1000000] [--verify 100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from common import Parties, key, make_pact, reports
+
+from pausepact.checking import EnvelopeChecker
+from pausepact.core import merkle
+from pausepact.core.canonical import canonical
+from pausepact.log import Accepted, LogWriter
+from pausepact.store import open_store
+from pausepact.verify import verify_log
+
+
+def bench_appends(n: int, tmp: Path) -> None:
+    pact, data = make_pact()
+    t = time.perf_counter()
+    envs = [json.dumps(e).encode() for e in reports(Parties(pact), n)]
+    print(f"signed {n} statements in {time.perf_counter() - t:.1f}s (set-up, not measured)")
+    store = open_store(f"sqlite:///{tmp}/append.db")
+    with EnvelopeChecker(pact, data) as checker:
+        w = LogWriter(store, pact, key("log"), checker)
+        w.append(envs[:10], None)
+        t = time.perf_counter()
+        ok = 0
+        for i in range(10, n, 1000):
+            ok += sum(isinstance(r, Accepted) for r in w.append(envs[i:i + 1000], None))
+        dt = time.perf_counter() - t
+    assert ok == n - 10, ok
+    size = sum(os.path.getsize(p) for p in tmp.glob("append.db*"))
+    print(f"appends into SQLite, full validation, batches of 1000, {os.cpu_count()} cores: {ok / dt:,.0f}/s ({ok} in {dt:.2f}s)")
+    print(f"bytes per stored entry (SQLite file incl. node hashes and checkpoints): {size / n:,.0f}")
+    store.close()
+
+
+def bench_proofs(n: int, tmp: Path) -> None:
+    store = open_store(f"sqlite:///{tmp}/proofs.db")
+    cr = merkle.CompactRange()
+    t = time.perf_counter()
+    leaf = canonical({"payloadType": "x", "payload": "A" * 400, "signatures": [{"keyid": "0" * 64, "sig": "B" * 88}]})
+    batch = 50000
+    for start in range(0, n, batch):
+        leaves, nodes = [], []
+        for i in range(start, min(n, start + batch)):
+            lb = leaf + i.to_bytes(8, "big")
+            leaves.append(lb)
+            nodes.extend(cr.append(merkle.leaf_hash(lb)))
+        with store.write():
+            store.put_entries(start, leaves, nodes, {}, 0)
+    print(f"built a {n:,}-entry tree in SQLite in {time.perf_counter() - t:.0f}s (synthetic leaves; set-up)")
+    size = sum(os.path.getsize(p) for p in tmp.glob("proofs.db*"))
+    print(f"bytes per stored entry at {n:,} (≈470-byte leaves + node hashes): {size / n:,.0f}")
+    rnd = random.Random(1)
+    root = store.root(n)
+    inc, con = [], []
+    for _ in range(2000):
+        i = rnd.randrange(n)
+        t = time.perf_counter()
+        proof = store.inclusion_proof(i, n)
+        inc.append(time.perf_counter() - t)
+        merkle.verify_inclusion(i, n, merkle.leaf_hash(leaf + i.to_bytes(8, "big")), proof, root)
+        m = rnd.randrange(1, n)
+        t = time.perf_counter()
+        store.consistency_proof(m, n)
+        con.append(time.perf_counter() - t)
+    q = lambda xs, p: sorted(xs)[int(len(xs) * p)] * 1e3  # noqa: E731
+    print(f"inclusion proof at {n:,}: p50 {q(inc, .5):.3f} ms, p99 {q(inc, .99):.3f} ms, mean {statistics.mean(inc) * 1e3:.3f} ms")
+    print(f"consistency proof at {n:,}: p50 {q(con, .5):.3f} ms, p99 {q(con, .99):.3f} ms, mean {statistics.mean(con) * 1e3:.3f} ms")
+    store.close()
+
+
+def bench_verify(n: int, tmp: Path) -> None:
+    pact, data = make_pact()
+    envs = reports(Parties(pact), n)
+    lines = [canonical(e) for e in envs]
+    cr = merkle.CompactRange()
+    for line in lines:
+        cr.append(merkle.leaf_hash(line))
+    from pausepact.core.notes import Note, Checkpoint, cosign, sign_note
+    from pausepact.keyfiles import public_raw
+
+    cp = Checkpoint(pact.origin, n, cr.root())
+    note = Note(cp.text(), (sign_note(cp.text(), pact.origin, key("log"), public_raw(key("log"))),))
+    for m in ("aisi", "eval-org"):
+        note = note.with_signature(cosign(cp.text(), m, key(m), public_raw(key(m)), T := 1798761600))
+    with EnvelopeChecker(pact, data) as checker:
+        checker.check(lines[:600])  # start the pool
+        t = time.perf_counter()
+        report = verify_log(pact, lines, note.render(), checker)
+        dt = time.perf_counter() - t
+    assert report.entries == n
+    print(f"verify of a {n:,}-entry export ({os.cpu_count()} cores): {n / dt:,.0f} entries/s ({dt:.1f}s)")
+    del T
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--appends", type=int, default=20000)
+    ap.add_argument("--proof-size", type=int, default=1_000_000)
+    ap.add_argument("--verify", type=int, default=100_000)
+    a = ap.parse_args()
+    with tempfile.TemporaryDirectory() as d:
+        bench_appends(a.appends, Path(d))
+        bench_verify(a.verify, Path(d))
+        bench_proofs(a.proof_size, Path(d))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,614 @@
+"""The engine: a pact's state as a pure function of its log (contract section 6).
+
+``Engine`` is a deterministic state machine. It is fed log entries in order
+(``apply``), each already decoded and signature-checked by
+``core.statements`` (or a ``Rejection``), and answers "what is the state at
+moment m" (``state_at``). It reads no clock and does no I/O: time advances only
+through statement times and the ``as_of`` a caller asks for, so any two replays
+of one log give byte-identical states.
+
+Rules it enforces, in the order it applies them:
+
+1. **Validity.** Rejected entries and entries failing per-key seq or time order
+   are listed in ``rejected`` and change nothing else.
+2. **Time.** Before an entry timed t is applied, every change due before t
+   happens at its exact moment. Entries at one instant are applied first, in
+   log order; then every change due at that instant (``_evaluate``).
+3. **In force.** The pact is in force from the moment the
+   ``effective.min_developers``-th distinct developer signs; only signed
+   (bound) developers are subjects, attest, and count in quorums. Before that
+   no level moves and no proposal executes.
+4. **Evidence.** A subject's series per indicator holds its counted reports in
+   order of their own time; a ``countersigned_by`` report counts from its first
+   valid countersignature by a monitor other than its author.
+5. **Raising latches** (``_red_lines``; pact order of red lines, then of
+   developers). A red line that holds for a bound developer raises its scope
+   (``all``: the coordinated level; ``party``: that developer's party level) if
+   it names a higher level. Afterwards, red lines raising to that level or lower
+   consider, for the developers raised, only reports made after the raise.
+6. **Emergency** raise proposals execute when their quorum of monitor ``yes``
+   votes is reached (or when the pact comes into force, if later).
+7. **Resumption** (``_resumptions``): a ``resume`` proposal is queued at the
+   first moment its approval quorum, ``min_duration``, ``clear`` and every
+   attestation hold together; it executes after its timelock unless cancelled
+   by a monitor, by ``clear`` ceasing to hold, or by its scope's level changing
+   first. It is defeated once ``no`` votes make the quorum unreachable, and
+   expires 30 days after it was made if still active.
+8. **Runs** (``_runs``): a run is forbidden from the first moment its flop
+   exceeds the ``max_training_flop`` binding its party; ``run-over-limit`` for
+   a start above the limit or a heartbeat more than ``grace`` after it became
+   forbidden; ``run-not-stopped`` at forbidden + ``grace`` without a stop.
+
+Example::
+
+    engine = Engine(pact)
+    for index, checked in enumerate(checked_entries):
+        engine.apply(index, checked)
+    state = engine.state_at(parse_time("2027-06-01T00:00:00Z"))
+    state["level"], state["reasons"]
+"""
+
+from __future__ import annotations
+
+import bisect
+import copy
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ..durations import format_time
+from ..pact import Pact, RedLine
+from ..sequence import Sequencer
+from ..statements import Rejection, SignedStatement
+from . import evidence as ev
+from .evidence import Report
+from .model import PendingReport, Proposal, Run, Scope
+
+EXPIRY = 30 * 86400
+NEVER = None
+
+
+class Engine:
+    """Incremental replay of one pact's log; see the module docstring for the rules."""
+
+    def __init__(self, pact: Pact) -> None:
+        self.pact = pact
+        self.rank = {lv: i for i, lv in enumerate(pact.levels)}
+        self.developers = pact.developers
+        self.monitors = pact.monitors
+        self.seq = Sequencer()
+        self.size = 0
+        self.clock: int | None = None  # the instant of the last applied statement or evaluated change
+        self.pending = False  # statements at ``clock`` not yet followed by their instant's changes
+        self.last_time: int | None = None
+        self.signed: dict[str, int] = {}
+        self.monitor_signed: dict[str, int] = {}
+        self.in_force_at: int | None = None
+        self.coord = Scope(pact.resting)
+        self.party_scope: dict[str, Scope] = {d: Scope(pact.resting) for d in self.developers}
+        self.own_since: dict[str, int | None] = {d: None for d in self.developers}
+        self.cutoff: dict[tuple[str, str], int] = {}
+        self.series: dict[tuple[str, str], list[Report]] = {}
+        self.countersignable: dict[str, PendingReport] = {}
+        self.attests: dict[tuple[str, str, str], int] = {}
+        self.proposals: dict[str, Proposal] = {}
+        self.runs: dict[tuple[str, str], Run] = {}
+        self.reasons: list[dict[str, Any]] = []
+        self.violations: list[dict[str, Any]] = []
+        self.void: list[dict[str, Any]] = []
+        self.rejected: list[dict[str, Any]] = []
+        self.timeline: list[dict[str, Any]] = []
+        self._red_line_rank = {rl.id: self.rank[rl.raise_] for rl in pact.red_lines}
+        self._pruned_len: dict[tuple[str, str], int] = {}
+
+    # ------------------------------------------------------------------ feeding
+
+    def apply(self, index: int, checked: SignedStatement | Rejection) -> None:
+        """Apply log entry ``index`` (entries must come in log order, from 0)."""
+        if index != self.size:
+            raise ValueError(f"entry {index} applied out of order; expected {self.size}")
+        self.size += 1
+        if isinstance(checked, Rejection):
+            self.rejected.append({"index": index, "reason": checked.code, "detail": checked.detail})
+            return
+        try:
+            self.seq.check(checked)
+        except Rejection as r:
+            self.rejected.append({"index": index, "reason": r.code, "detail": r.detail})
+            return
+        self.seq.accept(checked)
+        t = checked.statement.t
+        if self.clock is not None and t > self.clock:
+            self._settle(t, inclusive=False)
+        self.clock = t
+        self.last_time = t
+        self.pending = True
+        self._statement(index, checked)
+
+    def settle(self, until: int) -> None:
+        """Apply every change due up to and including ``until`` (no statement may follow before it)."""
+        self._settle(until, inclusive=True)
+
+    def state_at(self, as_of: int | None = None) -> dict[str, Any]:
+        """The full state (contract section 5) as of ``as_of`` (default: the last statement's time).
+
+        Does not change the engine: later entries may still be applied.
+        """
+        if as_of is None:
+            as_of = self.last_time if self.last_time is not None else 0
+        view = copy.deepcopy(self, {id(self.pact): self.pact})  # the pact is immutable: share it
+        view.settle(as_of)
+        from .state import full_state
+
+        return full_state(view, as_of)
+
+    # ------------------------------------------------------------------ time
+
+    def _settle(self, until: int, inclusive: bool) -> None:
+        if self.clock is None:
+            self.clock = until
+            self.pending = False
+            return
+        if self.pending:
+            self._evaluate(self.clock)
+            self.pending = False
+        while True:
+            due = self._next_due(self.clock)
+            if due is None or due > until or (due == until and not inclusive):
+                break
+            self.clock = due
+            self._evaluate(due)
+        if inclusive and until > self.clock:
+            self.clock = until
+            self._evaluate(until)
+
+    def _next_due(self, t: int) -> int | None:
+        """The earliest moment after ``t`` at which time alone may change the state."""
+        best: int | None = None
+
+        def consider(x: int | None) -> None:
+            nonlocal best
+            if x is not None and x > t and (best is None or x < best):
+                best = x
+
+        for p in self.proposals.values():
+            if p.state == "active":
+                consider(p.made_at + EXPIRY)
+                if p.action == "resume":
+                    rule = self.pact.resumption.get(p.level)
+                    scope = self._scope(p.party)
+                    if rule is not None and scope.since is not None:
+                        consider(scope.since + rule.min_duration)
+            elif p.state == "queued":
+                consider(p.executes_at)
+        for run in self.runs.values():
+            if run.forbidden_at is not None and not run.not_stopped_reported:
+                consider(run.forbidden_at + run.grace)
+        if self.in_force_at is not None:
+            for rl in self.pact.red_lines:
+                for d in self.signed:
+                    consider(self._red_line_due(rl, d, t))
+        return best
+
+    def _red_line_due(self, rl: RedLine, dev: str, t: int) -> int | None:
+        if rl.kind == "threshold":
+            if rl.for_ is None:
+                return None
+            reports = self._evidence(rl, dev, rl.indicator or "")
+            start = ev.run_start(rl, reports)
+            return None if start is None else start + rl.for_
+        if rl.kind == "doubling":
+            reports = ev.window(rl, self._evidence(rl, dev, rl.indicator or ""), t)
+            assert rl.window is not None
+            return reports[0].time + rl.window + 1 if reports else None
+        dues = [self._overdue_at(rl, dev, ind) for ind in self._overdue_indicators(rl)]
+        return min(dues) if dues else None
+
+    # ------------------------------------------------------------------ evidence
+
+    def _evidence(self, rl: RedLine, dev: str, indicator: str) -> Sequence[Report]:
+        return ev.after(self.series.get((dev, indicator), []), self.cutoff.get((dev, rl.id)))
+
+    def _overdue_indicators(self, rl: RedLine) -> list[str]:
+        if rl.indicator is not None:
+            return [rl.indicator]
+        return [name for name, ind in self.pact.indicators.items() if ind.reported_by == "developer"]
+
+    def _overdue_at(self, rl: RedLine, dev: str, indicator: str) -> int:
+        """The moment ``overdue`` starts to hold for (dev, indicator) unless a report comes first."""
+        assert rl.overdue is not None and self.in_force_at is not None
+        reports = self._evidence(rl, dev, indicator)
+        if reports:
+            base = reports[-1].time
+        else:
+            # never reported since the last raise: count from when the duty began for this developer
+            base = max(self.in_force_at, self.signed[dev], self.cutoff.get((dev, rl.id), self.in_force_at))
+        return base + self.pact.indicators[indicator].every + rl.overdue
+
+    def holds(self, rl: RedLine, dev: str, m: int) -> bool:
+        """Whether ``rl`` holds for bound developer ``dev`` at moment ``m``."""
+        if rl.kind == "threshold":
+            return ev.threshold_holds(rl, self._evidence(rl, dev, rl.indicator or ""), m)
+        if rl.kind == "doubling":
+            return ev.doubling_holds(rl, self._evidence(rl, dev, rl.indicator or ""), m)
+        return any(m >= self._overdue_at(rl, dev, ind) for ind in self._overdue_indicators(rl))
+
+    def shown_clear(self, rl: RedLine, dev: str, m: int) -> bool:
+        """``clear`` for one red line and developer: positively shown not to hold on evidence after the raise."""
+        if rl.kind == "threshold":
+            reports = self._evidence(rl, dev, rl.indicator or "")
+            return bool(reports) and not ev.meets(rl, reports[-1].value)
+        if rl.kind == "doubling":
+            return ev.doubling_clear(rl, self._evidence(rl, dev, rl.indicator or ""), m)
+        return not self.holds(rl, dev, m)
+
+    def clear_for(self, level: str, party: str | None, m: int) -> list[tuple[RedLine, str]]:
+        """The (red line, developer) pairs not yet shown clear for leaving ``level``; empty means clear."""
+        devs = [party] if party is not None else list(self.signed)
+        return [(rl, d) for rl in self.pact.red_lines if self.rank[rl.raise_] >= self.rank[level]
+                for d in devs if not self.shown_clear(rl, d, m)]
+
+    def _latest_report_index(self, rl: RedLine, dev: str) -> int | None:
+        names = [rl.indicator] if rl.indicator else self._overdue_indicators(rl)
+        best: Report | None = None
+        for name in names:
+            reports = self._evidence(rl, dev, name)
+            if reports and (best is None or reports[-1] > best):
+                best = reports[-1]
+        return best.index if best else None
+
+    # ------------------------------------------------------------------ levels
+
+    def _scope(self, party: str | None) -> Scope:
+        return self.coord if party is None else self.party_scope[party]
+
+    def own_level(self, dev: str) -> str:
+        if dev not in self.signed or self.in_force_at is None:
+            return self.pact.resting
+        p = self.party_scope[dev].level
+        return p if self.rank[p] > self.rank[self.coord.level] else self.coord.level
+
+    def _set_level(self, party: str | None, level: str, m: int, how: dict[str, Any]) -> None:
+        scope = self._scope(party)
+        before = {d: self.own_level(d) for d in self.signed}
+        old = scope.level
+        scope.level, scope.since = level, m
+        for d in self.signed:
+            if self.own_level(d) != before[d]:
+                self.own_since[d] = m
+        raising = self.rank[level] > self.rank[old]
+        if raising:
+            for d in ([party] if party else list(self.signed)):
+                for rl in self.pact.red_lines:
+                    if self._red_line_rank[rl.id] <= self.rank[level]:
+                        self.cutoff[(d, rl.id)] = m
+            self.reasons.append({"red_line": how.get("red_line"), "proposal": how.get("proposal"),
+                                 "party": how.get("party"), "index": how.get("index"), "at": format_time(m),
+                                 "level": level, "scope": "all" if party is None else "party"})
+        self.timeline.append({"at": format_time(m), "event": "raise" if raising else "drop",
+                              "scope": "all" if party is None else party, "from": old, "to": level, **how})
+        for p in self.proposals.values():
+            if p.open and p.action == "resume" and p.party == party and p.level != level:
+                self._close(p, "cancelled", m, f"the level it would leave is no longer current (now {level})")
+
+    def _close(self, p: Proposal, state: str, m: int, why: str) -> None:
+        p.state, p.closed_at, p.closed_by = state, m, why
+        self.timeline.append({"at": format_time(m), "event": "proposal", "proposal": p.id, "state": state, "reason": why,
+                              "index": p.last_index})
+
+    # ------------------------------------------------------------------ instant
+
+    def _evaluate(self, m: int) -> None:
+        for _ in range(64):  # a fixpoint: each pass can only raise, queue, execute or close
+            changed = False
+            if self.in_force_at is not None:
+                changed |= self._emergencies(m)
+                changed |= self._red_lines(m)
+                changed |= self._resumptions(m)
+            changed |= self._closures(m)
+            self._runs(m)
+            if not changed:
+                return
+
+    def _red_lines(self, m: int) -> bool:
+        changed = False
+        for rl in self.pact.red_lines:
+            for d in self.developers:
+                if d not in self.signed:
+                    continue
+                scope = self.coord if rl.scope == "all" else self.party_scope[d]
+                if self.rank[rl.raise_] <= self.rank[scope.level]:
+                    continue
+                if self.holds(rl, d, m):
+                    self._set_level(None if rl.scope == "all" else d, rl.raise_, m,
+                                    {"red_line": rl.id, "party": d, "index": self._latest_report_index(rl, d)})
+                    changed = True
+        return changed
+
+    def _quorum(self, p: Proposal) -> Any:
+        if p.action == "raise":
+            assert self.pact.emergency is not None
+            return self.pact.emergency.approval
+        return self.pact.resumption[p.level].approval
+
+    def _populations(self) -> dict[str, int]:
+        return {"monitor": len(self.monitors), "developer": len(self.signed)}
+
+    def _emergencies(self, m: int) -> bool:
+        changed = False
+        for p in self.proposals.values():
+            if p.state == "active" and p.action == "raise":
+                if self._quorum(p).met({"monitor": len(p.yes)}, self._populations()):
+                    p.state, p.executes_at, p.closed_at = "executed", m, m
+                    self.timeline.append({"at": format_time(m), "event": "proposal", "proposal": p.id, "state": "executed",
+                                          "index": p.last_index})
+                    if self.rank[p.level] > self.rank[self.coord.level]:
+                        self._set_level(None, p.level, m, {"proposal": p.id, "index": p.last_index})
+                    changed = True
+        return changed
+
+    def missing_for(self, p: Proposal, m: int) -> list[str]:
+        """What still keeps resume proposal ``p`` from being queued at ``m`` (empty: ready)."""
+        rule = self.pact.resumption[p.level]
+        scope = self._scope(p.party)
+        out: list[str] = []
+        need = rule.approval.required(self._populations())
+        have = len(p.yes)
+        if not rule.approval.met({"monitor": have}, self._populations()):
+            out.append(f"{have} of {need.get('monitor', 0)} monitor approvals")
+        since = scope.since if scope.since is not None else 0
+        if rule.min_duration and m < since + rule.min_duration:
+            out.append(f"min_duration ends {format_time(since + rule.min_duration)}")
+        if rule.clear:
+            for rl, d in self.clear_for(p.level, p.party, m):
+                out.append(f"not yet clear: {rl.id} for {d}")
+        devs = [p.party] if p.party else list(self.signed)
+        for claim in rule.attestations:
+            for d in devs:
+                t = self.attests.get((d, claim, p.level))
+                if t is None or t <= since:
+                    out.append(f"{d} has not attested {claim}")
+        return out
+
+    def _resumptions(self, m: int) -> bool:
+        changed = False
+        for p in list(self.proposals.values()):
+            if p.action != "resume" or not p.open:
+                continue
+            rule = self.pact.resumption[p.level]
+            if p.state == "active":
+                if not self.missing_for(p, m):
+                    p.state, p.queued_at, p.executes_at = "queued", m, m + rule.timelock
+                    self.timeline.append({"at": format_time(m), "event": "proposal", "proposal": p.id, "state": "queued",
+                                          "executes_at": format_time(p.executes_at), "index": p.last_index})
+                    changed = True
+            if p.state == "queued":
+                if rule.clear and self.clear_for(p.level, p.party, m):
+                    self._close(p, "cancelled", m, "clear stopped holding")
+                    changed = True
+                elif p.executes_at is not None and m >= p.executes_at:
+                    p.state, p.closed_at = "executed", m
+                    self.timeline.append({"at": format_time(m), "event": "proposal", "proposal": p.id, "state": "executed",
+                                          "index": p.last_index})
+                    self._set_level(p.party, rule.to, m, {"proposal": p.id, "party": p.party, "index": p.last_index})
+                    for other in self.proposals.values():
+                        if other is not p and other.open and other.action == "resume" and other.party == p.party:
+                            self._close(other, "cancelled", m, f"resumption {p.id} executed")
+                    changed = True
+        return changed
+
+    def _closures(self, m: int) -> bool:
+        """Defeat (no votes make the quorum unreachable) and expiry (30 days active) of any proposal."""
+        changed = False
+        for p in self.proposals.values():
+            if p.state != "active":
+                continue
+            if not self._quorum(p).reachable({"monitor": len(p.no)}, self._populations()):
+                self._close(p, "defeated", m, "no votes make the quorum unreachable")
+                changed = True
+            elif m >= p.made_at + EXPIRY:
+                self._close(p, "expired", m, "30 days without reaching its conditions")
+                changed = True
+        return changed
+
+    def limit_for(self, dev: str) -> float | None:
+        return self.pact.restriction(self.own_level(dev)).max_training_flop
+
+    def _runs(self, m: int) -> None:
+        for run in self.runs.values():
+            limit = self.limit_for(run.party)
+            if limit is not None and run.flop > limit:
+                if run.forbidden_at is None:
+                    run.forbidden_at = m
+                    run.grace = self.pact.restriction(self.own_level(run.party)).grace
+                    run.not_stopped_reported = False
+                if not run.not_stopped_reported and m >= run.forbidden_at + run.grace:
+                    run.not_stopped_reported = True
+                    self._violation(run.party, "run-not-stopped", run.run, run.last_index, run.forbidden_at + run.grace)
+            else:
+                run.forbidden_at = None
+
+    def _violation(self, party: str, kind: str, run: str, index: int, at: int) -> None:
+        v = {"party": party, "kind": kind, "run": run, "index": index, "at": format_time(at)}
+        self.violations.append(v)
+        self.timeline.append({"at": format_time(at), "event": "violation", **{k: v[k] for k in ("party", "kind", "run", "index")}})
+
+    # ------------------------------------------------------------------ statements
+
+    def _void(self, index: int, reason: str) -> None:
+        self.void.append({"index": index, "reason": reason})
+
+    def _statement(self, index: int, ss: SignedStatement) -> None:
+        st = ss.statement
+        handler: Callable[[int, SignedStatement], None] = getattr(self, "_on_" + st.type)
+        handler(index, ss)
+
+    def _on_sign(self, index: int, ss: SignedStatement) -> None:
+        st = ss.statement
+        if self.pact.party_by_id[st.party].role == "monitor":
+            self.monitor_signed.setdefault(st.party, st.t)
+            return
+        if st.party in self.signed:
+            return
+        self.signed[st.party] = st.t
+        self.timeline.append({"at": st.time, "event": "signed", "party": st.party, "index": index})
+        if self.in_force_at is None and len(self.signed) >= self.pact.effective.min_developers:
+            self.in_force_at = st.t
+            self.timeline.append({"at": st.time, "event": "in-force", "index": index,
+                                  "signatories": list(self.signed)})
+        elif self.in_force_at is not None and self.coord.level != self.pact.resting:
+            self.own_since[st.party] = st.t
+
+    def _on_report(self, index: int, ss: SignedStatement) -> None:
+        st, b = ss.statement, ss.statement.body
+        subject = b.get("subject", st.party)
+        ind = self.pact.indicators[b["indicator"]]
+        if ind.countersigned_by:
+            self.countersignable[ss.digest] = PendingReport(subject, b["indicator"], st.party, st.t, index, float(b["value"]))
+            return
+        self._count(subject, b["indicator"], Report(st.t, index, float(b["value"]), st.party))
+
+    def _count(self, subject: str, indicator: str, report: Report) -> None:
+        series = self.series.setdefault((subject, indicator), [])
+        if not series or series[-1] <= report:
+            series.append(report)
+        else:  # a countersigned report takes its place by its own time
+            bisect.insort(series, report)
+        if len(series) > 2 * self._pruned_len.get((subject, indicator), 0) + 8:
+            self._prune(subject, indicator, series)
+            self._pruned_len[(subject, indicator)] = len(series)
+
+    def _prune(self, subject: str, indicator: str, series: list[Report]) -> None:
+        """Drop the prefix of a series that no rule can consult again.
+
+        Safe because cutoffs and the clock only move forward, and a late
+        (countersigned) report older than the bound lands where it cannot matter:
+        before a threshold's last non-meeting report, outside every window, or
+        at or before a cutoff. Keeps the state's size bounded by the pact's
+        windows rather than the log's length.
+        """
+        clock = self.clock if self.clock is not None else 0
+        bound = series[-1].time  # the latest report is always needed
+        for rl in self.pact.red_lines:
+            if rl.indicator != indicator and not (rl.indicator is None and indicator in self._overdue_indicators(rl)):
+                continue
+            cut = self.cutoff.get((subject, rl.id))
+            if rl.kind == "threshold":
+                keep = None
+                for r in reversed(series):
+                    if cut is not None and r.time <= cut:
+                        break
+                    if not ev.meets(rl, r.value):
+                        keep = r.time
+                        break
+                if keep is None:
+                    keep = cut + 1 if cut is not None else -(2**62)
+            elif rl.kind == "doubling":
+                assert rl.window is not None
+                keep = clock - rl.window if cut is None else max(clock - rl.window, cut + 1)
+            else:
+                continue
+            bound = min(bound, keep)
+        first = next((i for i, r in enumerate(series) if r.time >= bound), len(series) - 1)
+        del series[:first]
+
+    def _on_countersign(self, index: int, ss: SignedStatement) -> None:
+        st = ss.statement
+        pending = self.countersignable.get(st.body["statement"])
+        if pending is None:
+            self._void(index, "countersign of an unknown report, or of one whose indicator has no countersigned_by")
+            return
+        if pending.author == st.party:
+            self._void(index, "a monitor may not countersign its own report")
+            return
+        if not pending.counted:
+            pending.counted = True
+            self._count(pending.subject, pending.indicator, Report(pending.time, pending.index, pending.value, pending.author))
+
+    def _on_attest(self, index: int, ss: SignedStatement) -> None:
+        st = ss.statement
+        self.attests[(st.party, st.body["claim"], st.body["level"])] = st.t
+
+    def _on_propose(self, index: int, ss: SignedStatement) -> None:
+        st, b = ss.statement, ss.statement.body
+        if b["id"] in self.proposals:
+            self._void(index, f"proposal id {b['id']!r} was used before")
+            return
+        party = b.get("party")
+        if b["action"] == "raise":
+            em = self.pact.emergency
+            if em is None:
+                self._void(index, "the pact has no emergency raise")
+                return
+            if self.rank[b["level"]] > self.rank[em.raise_]:
+                self._void(index, f"a raise above emergency.raise ({em.raise_})")
+                return
+        else:
+            scope = self._scope(party)
+            current = scope.level if self.in_force_at is not None else self.pact.resting
+            if b["level"] != current or b["level"] not in self.pact.resumption:
+                self._void(index, f"resume of {b['level']!r}, which is not the current level of its scope ({current})")
+                return
+        p = Proposal(b["id"], b["action"], b["level"], party, st.party, index, st.t, last_index=index)
+        self.proposals[p.id] = p
+        self.timeline.append({"at": st.time, "event": "proposal", "proposal": p.id, "state": "active", "index": index,
+                              "action": p.action, "level": p.level, "party": party, "by": st.party})
+
+    def _on_vote(self, index: int, ss: SignedStatement) -> None:
+        st, b = ss.statement, ss.statement.body
+        p = self.proposals.get(b["proposal"])
+        if p is None or p.state != "active":
+            self._void(index, f"vote on proposal {b['proposal']!r}, which is {'unknown' if p is None else p.state}")
+            return
+        if st.party in p.yes or st.party in p.no:
+            self._void(index, f"{st.party} already voted on {p.id!r}")
+            return
+        (p.yes if b["choice"] == "yes" else p.no).append(st.party)
+        p.last_index = index
+
+    def _on_cancel(self, index: int, ss: SignedStatement) -> None:
+        st, b = ss.statement, ss.statement.body
+        p = self.proposals.get(b["proposal"])
+        if p is None or p.state != "queued" or p.action != "resume":
+            self._void(index, f"cancel of {b['proposal']!r}, which is not a queued resumption")
+            return
+        p.last_index = index
+        self._close(p, "cancelled", st.t, f"cancelled by {st.party}: {b['reason']}")
+
+    def _on_run(self, index: int, ss: SignedStatement) -> None:
+        st, b = ss.statement, ss.statement.body
+        key = (st.party, b["run"])
+        run = self.runs.get(key)
+        flop = float(b["flop"])
+        if b["event"] == "start":
+            if run is not None:
+                self._void(index, f"run {b['run']!r} is already open")
+                return
+            run = Run(st.party, b["run"], flop, index, index, st.t)
+            self.runs[key] = run
+            limit = self.limit_for(st.party)
+            if limit is not None and flop > limit:
+                self._violation(st.party, "run-over-limit", b["run"], index, st.t)
+            return
+        if run is None:
+            self._void(index, f"{b['event']} of run {b['run']!r}, which is not open")
+            return
+        run.last_index = index
+        if b["event"] == "stop":
+            del self.runs[key]
+            return
+        run.flop = flop
+        if run.forbidden_at is not None and st.t > run.forbidden_at + run.grace:
+            self._violation(st.party, "run-over-limit", b["run"], index, st.t)
+
+    def _on_ack(self, index: int, ss: SignedStatement) -> None:
+        return None
+
+
+def replay(pact: Pact, entries: Sequence[SignedStatement | Rejection], as_of: int | None = None) -> dict[str, Any]:
+    """Full state after applying ``entries`` (those timed after ``as_of`` are left out)."""
+    engine = Engine(pact)
+    for i, e in enumerate(entries):
+        if as_of is not None and isinstance(e, SignedStatement) and e.statement.t > as_of:
+            break
+        engine.apply(i, e)
+    return engine.state_at(as_of)

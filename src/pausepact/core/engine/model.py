@@ -1,0 +1,70 @@
+"""The engine's mutable records. Plain data; the rules live in ``machine``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Scope:
+    """A level and when it was last entered (None: resting level, never left)."""
+
+    level: str
+    since: int | None = None
+
+
+@dataclass
+class PendingReport:
+    """A report of a ``countersigned_by`` indicator, waiting for its countersignature."""
+
+    subject: str
+    indicator: str
+    author: str
+    time: int
+    index: int
+    value: float
+    counted: bool = False
+
+
+@dataclass
+class Proposal:
+    id: str
+    action: str  # raise | resume
+    level: str
+    party: str | None
+    proposer: str
+    index: int
+    made_at: int
+    state: str = "active"
+    yes: list[str] = field(default_factory=list)
+    no: list[str] = field(default_factory=list)
+    queued_at: int | None = None
+    executes_at: int | None = None
+    closed_at: int | None = None
+    closed_by: str | None = None
+    last_index: int = 0
+
+    @property
+    def open(self) -> bool:
+        return self.state in ("active", "queued")
+
+    def as_json(self, fmt: Any) -> dict[str, Any]:
+        return {"id": self.id, "action": self.action, "level": self.level, "party": self.party, "state": self.state,
+                "yes": list(self.yes), "no": list(self.no),
+                "executes_at": fmt(self.executes_at) if self.executes_at is not None else None,
+                "proposer": self.proposer, "index": self.index, "made_at": fmt(self.made_at),
+                "closed_at": fmt(self.closed_at) if self.closed_at is not None else None, "closed_by": self.closed_by}
+
+
+@dataclass
+class Run:
+    party: str
+    run: str
+    flop: float
+    start_index: int
+    last_index: int
+    started_at: int
+    forbidden_at: int | None = None
+    grace: int = 3600
+    not_stopped_reported: bool = False

@@ -1,0 +1,112 @@
+"""The full state JSON (contract section 5) and the signed status core."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..durations import format_time
+
+if TYPE_CHECKING:
+    from .machine import Engine
+
+
+def _t(x: int | None) -> str | None:
+    return None if x is None else format_time(x)
+
+
+def _restrictions(engine: Engine, level: str) -> dict[str, Any]:
+    r = engine.pact.restriction(level)
+    return {"max_training_flop": r.max_training_flop,
+            "new_deployments": r.new_deployments if r.new_deployments is not None else True}
+
+
+def _overdue(engine: Engine, dev: str, m: int) -> list[str]:
+    """Indicators about ``dev`` whose latest report is older than their ``every`` (none before in force)."""
+    if engine.in_force_at is None or dev not in engine.signed:
+        return []
+    out = []
+    for name, ind in engine.pact.indicators.items():
+        series = engine.series.get((dev, name))
+        base = series[-1].time if series else max(engine.in_force_at, engine.signed[dev])
+        if m - base > ind.every:
+            out.append(name)
+    return out
+
+
+def _resumption(engine: Engine, party: str | None, m: int) -> dict[str, Any] | None:
+    """What stands between a raised scope and its resumption, in words a person can follow."""
+    scope = engine.coord if party is None else engine.party_scope[party]
+    if engine.in_force_at is None or scope.level == engine.pact.resting:
+        return None
+    rule = engine.pact.resumption.get(scope.level)
+    if rule is None:
+        return {"level": scope.level, "to": None, "missing": ["the pact has no resumption rule for this level"], "proposal": None}
+    open_ = [p for p in engine.proposals.values() if p.action == "resume" and p.open and p.party == party]
+    if not open_:
+        from .model import Proposal
+
+        probe = Proposal("", "resume", scope.level, party, "", 0, m)
+        return {"level": scope.level, "to": rule.to, "proposal": None,
+                "missing": ["no resume proposal is open"] + engine.missing_for(probe, m)}
+    p = open_[0]
+    if p.state == "queued":
+        missing = [f"queued; executes {format_time(p.executes_at or m)} unless cancelled"]
+    else:
+        missing = engine.missing_for(p, m)
+    return {"level": scope.level, "to": rule.to, "proposal": p.id, "missing": missing}
+
+
+def full_state(engine: Engine, as_of: int) -> dict[str, Any]:
+    """The contract's full state, plus extensions (``resumption``, ``in_force_at``, details)."""
+    pact = engine.pact
+    parties: dict[str, Any] = {}
+    for d in pact.developers:
+        level = engine.own_level(d)
+        bound = d in engine.signed
+        parties[d] = {
+            "bound": bound,
+            "level": level,
+            "since": _t(engine.own_since[d]) if bound else None,
+            "party_level": engine.party_scope[d].level,
+            "overdue": _overdue(engine, d, as_of),
+            "restrictions": _restrictions(engine, level),
+            "resumption": _resumption(engine, d, as_of) if engine.party_scope[d].level != pact.resting else None,
+        }
+    return {
+        "pact": pact.pact,
+        "pact_digest": pact.digest,
+        "tree_size": engine.size,
+        "in_force": engine.in_force_at is not None,
+        "in_force_at": _t(engine.in_force_at),
+        "as_of": format_time(as_of),
+        "level": engine.coord.level,
+        "since": _t(engine.coord.since),
+        "reasons": [dict(r) for r in engine.reasons],
+        "parties": parties,
+        "restrictions": _restrictions(engine, engine.coord.level),
+        "resumption": _resumption(engine, None, as_of),
+        "proposals": [p.as_json(_t) for p in engine.proposals.values()],
+        "violations": [dict(v) for v in engine.violations],
+        "void": [dict(v) for v in engine.void],
+        "rejected": [dict(r) for r in engine.rejected],
+        "signatories": {"developers": list(engine.signed), "monitors": list(engine.monitor_signed)},
+    }
+
+
+def status_core(state: dict[str, Any], root_hash: bytes, issued_at: int, ttl: int) -> dict[str, Any]:
+    """The closed status core a monitor signs (contract section 5), from a full state at ``issued_at``."""
+    return {
+        "pact": state["pact"],
+        "pact_digest": state["pact_digest"],
+        "tree_size": state["tree_size"],
+        "root_hash": root_hash.hex(),
+        "as_of": format_time(issued_at),
+        "issued_at": format_time(issued_at),
+        "expires_at": format_time(issued_at + ttl),
+        "in_force": state["in_force"],
+        "level": state["level"],
+        "since": state["since"],
+        "parties": {d: {"level": p["level"], "max_training_flop": p["restrictions"]["max_training_flop"],
+                        "new_deployments": p["restrictions"]["new_deployments"]}
+                    for d, p in state["parties"].items()},
+    }
