@@ -109,7 +109,7 @@ def subset(expected: Any, actual: Any, path: str = "") -> list[str]:
     if isinstance(expected, list):
         if not isinstance(actual, list) or len(actual) != len(expected):
             return [f"{path}: expected {len(expected)} items, got {actual!r}"]
-        return [d for i, (e, a) in enumerate(zip(expected, actual)) for d in subset(e, a, f"{path}[{i}]")]
+        return [d for i, (e, a) in enumerate(zip(expected, actual, strict=True)) for d in subset(e, a, f"{path}[{i}]")]
     if isinstance(expected, str) and _OFFSET.match(expected):
         expected = format_time(at(expected))
     return [] if expected == actual else [f"{path}: expected {expected!r}, got {actual!r}"]

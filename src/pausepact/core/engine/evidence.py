@@ -94,7 +94,7 @@ def doubling_slope(reports: Sequence[Report]) -> float | None:
     sxx = sum((x - xbar) * (x - xbar) for x in xs)
     if sxx == 0:
         return None
-    sxy = sum((x - xbar) * (y - ybar) for x, y in zip(xs, ys))
+    sxy = sum((x - xbar) * (y - ybar) for x, y in zip(xs, ys, strict=True))
     return sxy / sxx
 
 

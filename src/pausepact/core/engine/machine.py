@@ -135,11 +135,15 @@ class Engine:
         """
         if as_of is None:
             as_of = self.last_time if self.last_time is not None else 0
-        view = copy.deepcopy(self, {id(self.pact): self.pact})  # the pact is immutable: share it
-        view.settle(as_of)
         from .state import full_state
 
-        return full_state(view, as_of)
+        return full_state(self.view(as_of), as_of)
+
+    def view(self, as_of: int) -> Engine:
+        """A copy settled up to ``as_of`` (its ``timeline`` then includes changes due by then)."""
+        view = copy.deepcopy(self, {id(self.pact): self.pact})  # the pact is immutable: share it
+        view.settle(as_of)
+        return view
 
     # ------------------------------------------------------------------ time
 
