@@ -14,11 +14,13 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
+from .core.merkle import leaf_hash
 from .core.pact import Pact
 from .core.pactfile import parse_pact
 from .core.statements import Rejection, SignedStatement, decode_envelope, verify_signature
 
 Checked = SignedStatement | Rejection
+Ordered = tuple[str, int, int, bytes]  # (keyid, seq, time, leaf hash): what order checks and the tree need
 SERIAL_BELOW = 512
 
 _worker_pact: Pact | None = None
@@ -35,6 +37,14 @@ def check_one(envelope: Any, pact: Pact) -> Checked:
     return ss
 
 
+def check_for_order(envelope: Any, pact: Pact) -> Ordered | Rejection:
+    """``check_one`` reduced to what the verifier keeps: cheap to send between processes."""
+    c = check_one(envelope, pact)
+    if isinstance(c, Rejection):
+        return c
+    return (c.keyid, c.statement.seq, c.statement.t, leaf_hash(c.leaf))
+
+
 def _init(pact_bytes: bytes) -> None:
     global _worker_pact
     _worker_pact = parse_pact(pact_bytes)[0]
@@ -43,6 +53,11 @@ def _init(pact_bytes: bytes) -> None:
 def _chunk(envelopes: Sequence[Any]) -> list[Checked]:
     assert _worker_pact is not None
     return [check_one(e, _worker_pact) for e in envelopes]
+
+
+def _chunk_for_order(envelopes: Sequence[Any]) -> list[Ordered | Rejection]:
+    assert _worker_pact is not None
+    return [check_for_order(e, _worker_pact) for e in envelopes]
 
 
 class EnvelopeChecker:
@@ -54,13 +69,20 @@ class EnvelopeChecker:
         self._pool: ProcessPoolExecutor | None = None
 
     def check(self, envelopes: Sequence[Any]) -> list[Checked]:
+        return self._map(envelopes, check_one, _chunk)
+
+    def check_for_order(self, envelopes: Sequence[Any]) -> list[Ordered | Rejection]:
+        """Like ``check`` but returns only (keyid, seq, time, leaf hash) per valid envelope."""
+        return self._map(envelopes, check_for_order, _chunk_for_order)
+
+    def _map(self, envelopes: Sequence[Any], one: Any, chunk: Any) -> list[Any]:
         if len(envelopes) < SERIAL_BELOW or self.workers <= 1:
-            return [check_one(e, self.pact) for e in envelopes]
+            return [one(e, self.pact) for e in envelopes]
         if self._pool is None:
             self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_init, initargs=(self.pact_bytes,))
         n = max(128, len(envelopes) // (self.workers * 4) + 1)
-        out: list[Checked] = []
-        for part in self._pool.map(_chunk, [envelopes[i:i + n] for i in range(0, len(envelopes), n)]):
+        out: list[Any] = []
+        for part in self._pool.map(chunk, [envelopes[i:i + n] for i in range(0, len(envelopes), n)]):
             out.extend(part)
         return out
 

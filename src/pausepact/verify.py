@@ -17,7 +17,7 @@ from .core import merkle
 from .core.notes import Note, NoteError, parse_checkpoint, parse_note, verify_cosignature, verify_note
 from .core.pact import Pact
 from .core.sequence import Sequencer
-from .core.statements import Rejection, SignedStatement
+from .core.statements import Rejection
 from .errors import PausepactError
 
 
@@ -34,24 +34,23 @@ class VerifyReport:
     entries: int
     root: bytes
     cosigners: list[str] = field(default_factory=list)
-    statements: list[SignedStatement] = field(default_factory=list)
 
 
-def check_entries(pact: Pact, envelopes: Sequence[object], checker: EnvelopeChecker) -> tuple[list[SignedStatement], bytes]:
-    """Validity of every entry, in order; returns the statements and the tree root."""
+def check_entries(pact: Pact, envelopes: Sequence[object], checker: EnvelopeChecker) -> tuple[int, bytes]:
+    """Validity of every entry, in order; returns the number of entries and the tree root."""
     seq = Sequencer()
     cr = merkle.CompactRange()
-    out: list[SignedStatement] = []
-    for i, ss in enumerate(checker.check(envelopes)):
-        if isinstance(ss, Rejection):
-            raise VerificationFailed(f"entry {i}: {ss.code}: {ss.detail}", i)
+    for i, c in enumerate(checker.check_for_order(envelopes)):
+        if isinstance(c, Rejection):
+            raise VerificationFailed(f"entry {i}: {c.code}: {c.detail}", i)
+        keyid, n, t, leaf = c
         try:
-            seq.admit(ss)
+            seq.check_order(keyid, n, t)
         except Rejection as r:
             raise VerificationFailed(f"entry {i}: {r.code}: {r.detail}", i) from None
-        cr.append(merkle.leaf_hash(ss.leaf))
-        out.append(ss)
-    return out, cr.root()
+        seq.accept_order(keyid, n, t)
+        cr.append(leaf)
+    return cr.size, cr.root()
 
 
 def check_checkpoint(pact: Pact, note_text: str | bytes, size: int, root: bytes) -> list[str]:
@@ -86,6 +85,6 @@ def check_checkpoint(pact: Pact, note_text: str | bytes, size: int, root: bytes)
 
 
 def verify_log(pact: Pact, envelopes: Sequence[object], checkpoint_note: str | bytes, checker: EnvelopeChecker) -> VerifyReport:
-    statements, root = check_entries(pact, envelopes, checker)
-    cosigners = check_checkpoint(pact, checkpoint_note, len(statements), root)
-    return VerifyReport(len(statements), root, cosigners, statements)
+    size, root = check_entries(pact, envelopes, checker)
+    cosigners = check_checkpoint(pact, checkpoint_note, size, root)
+    return VerifyReport(size, root, cosigners)

@@ -27,16 +27,22 @@ class Sequencer:
 
     def check(self, ss: SignedStatement) -> None:
         """Raise Rejection (``bad-seq`` or ``time-order``) if ``ss`` cannot come next."""
-        expected = self.last_seq.get(ss.keyid, 0) + 1
-        if ss.statement.seq != expected:
-            raise Rejection("bad-seq", f"seq {ss.statement.seq} for this key; expected {expected}")
+        self.check_order(ss.keyid, ss.statement.seq, ss.statement.t)
+
+    def check_order(self, keyid: str, seq: int, t: int) -> None:
+        expected = self.last_seq.get(keyid, 0) + 1
+        if seq != expected:
+            raise Rejection("bad-seq", f"seq {seq} for this key; expected {expected}")
         bound = max(self.last_time, self.floor)
-        if ss.statement.t < bound:
-            raise Rejection("time-order", f"time {ss.statement.time} is earlier than {format_time(bound)}, already in the log")
+        if t < bound:
+            raise Rejection("time-order", f"time {format_time(t)} is earlier than {format_time(bound)}, already in the log")
 
     def accept(self, ss: SignedStatement) -> None:
-        self.last_seq[ss.keyid] = ss.statement.seq
-        self.last_time = max(self.last_time, ss.statement.t)
+        self.accept_order(ss.keyid, ss.statement.seq, ss.statement.t)
+
+    def accept_order(self, keyid: str, seq: int, t: int) -> None:
+        self.last_seq[keyid] = seq
+        self.last_time = max(self.last_time, t)
 
     def admit(self, ss: SignedStatement) -> None:
         """check, then accept."""
