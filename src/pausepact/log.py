@@ -61,7 +61,7 @@ class LogWriter:
         if owner is None or owner[0] != pact.log_party.id:
             raise StoreError("the key given is not a key of the pact's log party: it cannot sign this log's checkpoints")
         self.store, self.pact, self.key, self.max_skew, self.checker = store, pact, log_key, max_skew, checker
-        self.floor = -(2**62)  # as_of of the latest issued status
+        self.last_checkpoint: str | None = None  # the note signed for the last batch that appended
         store.bind(pact.pact, pact.digest, pact.origin)
         if store.checkpoint() is None:
             with store.write():
@@ -91,7 +91,7 @@ class LogWriter:
         with self.store.write():
             size, last_time = self.store.head()
             seqs = self.store.last_seqs(sorted({ss.keyid for _, ss in good}))
-            seq = Sequencer(dict(seqs), last_time, self.floor)
+            seq = Sequencer(dict(seqs), last_time, self.store.floor())
             cr = self.store.compact_range(size)
             leaves: list[bytes] = []
             nodes: list[tuple[int, int, bytes]] = []
@@ -99,7 +99,8 @@ class LogWriter:
                 try:
                     seq.admit(ss)
                 except Rejection as r:
-                    results[i] = Refused(r.code, r.detail, format_time(now) if r.code == "time-order" and now is not None else None)
+                    log_time = format_time(max(now, seq.last_time, seq.floor)) if now is not None else None
+                    results[i] = Refused(r.code, r.detail, log_time if r.code == "time-order" else None)
                     continue
                 lh = merkle.leaf_hash(ss.leaf)
                 nodes.extend(cr.append(lh))
@@ -109,7 +110,9 @@ class LogWriter:
                 return
             changed = {k: v for k, v in seq.last_seq.items() if seqs.get(k) != v}
             self.store.put_entries(size, leaves, nodes, changed, seq.last_time)
-            self.store.put_checkpoint(cr.size, self.sign_checkpoint(cr.size, cr.root()).render())
+            note = self.sign_checkpoint(cr.size, cr.root()).render()
+            self.store.put_checkpoint(cr.size, note)
+            self.last_checkpoint = note
 
     def sign_checkpoint(self, size: int, root: bytes) -> Note:
         cp = Checkpoint(self.pact.origin, size, root)

@@ -181,18 +181,25 @@ def export(
 @app.command()
 def verify(
     pact: PactOpt,
+    server: Annotated[str | None, typer.Option("--server", help="verify a live server's log (up to its witnessed checkpoint)")] = None,
     entries: Annotated[Path | None, typer.Option("--entries", help="exported JSON Lines")] = None,
     checkpoint: Annotated[Path | None, typer.Option("--checkpoint", help="the checkpoint note (text)")] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Independently verify a log: every envelope and rule, the tree, the log signature and the witness quorum."""
-    if entries is None or checkpoint is None:
-        raise InputError("give --entries FILE.jsonl and --checkpoint FILE")
-    lines = read_jsonl(entries)
-    try:
-        note = checkpoint.read_bytes()
-    except OSError as e:
-        raise InputError(f"{checkpoint}: cannot read: {e.strerror}") from None
+    if server is not None:
+        from .server_cmds import fetch_for_verify
+
+        lines, note_text = fetch_for_verify(server, pact)
+        note = note_text.encode()
+    elif entries is None or checkpoint is None:
+        raise InputError("give --server URL, or --entries FILE.jsonl and --checkpoint FILE")
+    else:
+        lines = read_jsonl(entries)
+        try:
+            note = checkpoint.read_bytes()
+        except OSError as e:
+            raise InputError(f"{checkpoint}: cannot read: {e.strerror}") from None
     with _checker(pact) as (p, checker):
         try:
             report = verify_log(p, lines, note, checker)  # type: ignore[arg-type]

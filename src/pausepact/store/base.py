@@ -32,8 +32,9 @@ SCHEMA = [
     "CREATE TABLE IF NOT EXISTS entries (idx BIGINT PRIMARY KEY, leaf {blob} NOT NULL)",
     "CREATE TABLE IF NOT EXISTS nodes (id BIGINT PRIMARY KEY, hash {blob} NOT NULL)",
     "CREATE TABLE IF NOT EXISTS key_seqs (keyid TEXT PRIMARY KEY, seq BIGINT NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS checkpoints (size BIGINT PRIMARY KEY, note TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS checkpoints (size BIGINT PRIMARY KEY, note TEXT NOT NULL, cosigners INTEGER NOT NULL DEFAULT 0)",
     "CREATE TABLE IF NOT EXISTS statuses (id BIGSERIAL_OR_AUTO, tree_size BIGINT NOT NULL, as_of BIGINT NOT NULL, envelope TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS status_candidates (digest TEXT PRIMARY KEY, as_of BIGINT NOT NULL, envelope TEXT NOT NULL)",
 ]
 
 
@@ -126,16 +127,45 @@ class LogStore:
             list(seqs.items()))
         self._exec("UPDATE head SET size = ?, last_time = ? WHERE id = 1", (first_index + len(leaves), last_time))
 
-    def put_checkpoint(self, size: int, note: str) -> None:
-        self._exec("INSERT INTO checkpoints (size, note) VALUES (?, ?) ON CONFLICT (size) DO UPDATE SET note = excluded.note",
-                   (size, note))
+    def put_checkpoint(self, size: int, note: str, cosigners: int = 0) -> None:
+        """Store the note for ``size``; an existing note is kept unless this one has more cosigners."""
+        self._exec("INSERT INTO checkpoints (size, note, cosigners) VALUES (?, ?, ?) ON CONFLICT (size) DO UPDATE "
+                   "SET note = excluded.note, cosigners = excluded.cosigners WHERE checkpoints.cosigners < excluded.cosigners",
+                   (size, note, cosigners))
 
-    def checkpoint(self, size: int | None = None) -> tuple[int, str] | None:
+    def checkpoint(self, size: int | None = None, min_cosigners: int = 0) -> tuple[int, str] | None:
+        """The newest checkpoint (or the one of ``size``) with at least ``min_cosigners`` monitor cosignatures."""
         if size is None:
-            row = self._exec("SELECT size, note FROM checkpoints ORDER BY size DESC LIMIT 1").fetchone()
+            row = self._exec("SELECT size, note FROM checkpoints WHERE cosigners >= ? ORDER BY size DESC LIMIT 1",
+                             (min_cosigners,)).fetchone()
         else:
-            row = self._exec("SELECT size, note FROM checkpoints WHERE size = ?", (size,)).fetchone()
+            row = self._exec("SELECT size, note FROM checkpoints WHERE size = ? AND cosigners >= ?", (size, min_cosigners)).fetchone()
         return (int(row[0]), str(row[1])) if row else None
+
+    def floor(self) -> int:
+        """The ``as_of`` of the latest status proposed: no entry may be timed earlier."""
+        row = self._exec("SELECT value FROM meta WHERE name = 'floor'").fetchone()
+        return int(row[0]) if row else -(2**62)
+
+    def raise_floor(self, t: int) -> None:
+        """Inside ``write()``: no later entry may be timed before ``t``."""
+        self._exec("INSERT INTO meta (name, value) VALUES ('floor', ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                   (str(max(t, self.floor())),))
+
+    def status_candidate(self, digest: str) -> str | None:
+        row = self._exec("SELECT envelope FROM status_candidates WHERE digest = ?", (digest,)).fetchone()
+        return str(row[0]) if row else None
+
+    def put_status_candidate(self, digest: str, as_of: int, envelope: str) -> None:
+        self._exec("INSERT INTO status_candidates (digest, as_of, envelope) VALUES (?, ?, ?) ON CONFLICT (digest) DO UPDATE "
+                   "SET envelope = excluded.envelope", (digest, as_of, envelope))
+
+    def put_status(self, tree_size: int, as_of: int, envelope: str) -> None:
+        self._exec("INSERT INTO statuses (tree_size, as_of, envelope) VALUES (?, ?, ?)", (tree_size, as_of, envelope))
+
+    def latest_status(self) -> str | None:
+        row = self._exec("SELECT envelope FROM statuses ORDER BY as_of DESC, tree_size DESC, id DESC LIMIT 1").fetchone()
+        return str(row[0]) if row else None
 
     def checkpoints_desc(self, limit: int = 50) -> list[tuple[int, str]]:
         rows = self._exec("SELECT size, note FROM checkpoints ORDER BY size DESC LIMIT ?", (limit,)).fetchall()
