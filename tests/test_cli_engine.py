@@ -11,7 +11,7 @@ from pathlib import Path
 from pausepact.core.canonical import canonical
 
 from .factory import pact_text
-from .scenario import Parties, T0, at, make_pact  # noqa: F401
+from .scenario import T0, Parties, at, make_pact  # noqa: F401
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
