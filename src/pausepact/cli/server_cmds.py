@@ -23,6 +23,7 @@ from .common import DEFAULT_STORE, JsonOpt, KeyOpt, PactOpt, StoreOpt, out, prin
 ServerOpt = Annotated[str, typer.Option("--server", help="the pact server's URL, e.g. http://127.0.0.1:8000")]
 ClockStart = Annotated[str | None, typer.Option("--clock-start", help="simulated clock: start time (YYYY-MM-DDTHH:MM:SSZ)")]
 ClockSpeed = Annotated[float, typer.Option("--clock-speed", help="simulated clock: seconds per real second (86400: a day a second)")]
+ClockAnchor = Annotated[float | None, typer.Option("--clock-anchor", help="simulated clock: the real Unix time at which it reads --clock-start (default: now)")]
 log_cmd = typer.Typer(help="Read the log: entries, proofs, checkpoints.", no_args_is_help=True)
 app.add_typer(log_cmd, name="log")
 
@@ -37,6 +38,7 @@ def serve(
     max_skew: Annotated[int, typer.Option(help="seconds a statement's time may differ from the log's clock")] = 300,
     clock_start: ClockStart = None,
     clock_speed: ClockSpeed = 1.0,
+    clock_anchor: ClockAnchor = None,
     workers: Annotated[int | None, typer.Option(help="processes verifying signatures (default: all cores)")] = None,
 ) -> None:
     """Run the pact server: accepts statements, serves entries, proofs, checkpoints, state and status."""
@@ -45,7 +47,7 @@ def serve(
     from ..server import ServerConfig, create_app
 
     cfg = ServerConfig(load_pact(pact), read_pact_bytes(pact), keyfiles.read_private_key(key), store,
-                       Clock.from_options(clock_start, clock_speed), max_skew, workers)
+                       Clock.from_options(clock_start, clock_speed, clock_anchor), max_skew, workers)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     out.print(f"serving pact {cfg.pact.pact} ({cfg.pact.digest}) on http://{host}:{port}  store {store}")
     uvicorn.run(create_app(cfg), host=host, port=port, log_level="warning", timeout_keep_alive=30)
@@ -62,6 +64,7 @@ def monitor(
     clear_alarm: Annotated[bool, typer.Option("--clear-alarm", help="clear a recorded alarm after investigating it")] = False,
     clock_start: ClockStart = None,
     clock_speed: ClockSpeed = 1.0,
+    clock_anchor: ClockAnchor = None,
     max_skew: Annotated[int, typer.Option(help="how far a core's issued_at may be from this monitor's clock")] = 300,
     once: Annotated[bool, typer.Option("--once", help="one round, then exit")] = False,
 ) -> None:
@@ -78,7 +81,7 @@ def monitor(
         st.save()
     logging.basicConfig(level=logging.INFO, format=f"%(asctime)s monitor {party} %(levelname)s %(message)s")
     with PactClient(server, p) as client:
-        m = Monitor(client, party, keyfiles.read_private_key(key), Clock.from_options(clock_start, clock_speed), st, max_skew)
+        m = Monitor(client, party, keyfiles.read_private_key(key), Clock.from_options(clock_start, clock_speed, clock_anchor), st, max_skew)
         while True:
             try:
                 did = m.step()
@@ -192,3 +195,22 @@ def fetch_for_verify(server: str, pact: Path) -> tuple[list[bytes], str]:
 
     return [canonical(e["envelope"]) for e in entries], note
 
+
+
+@app.command()
+def demo(
+    directory: Annotated[Path | None, typer.Option("--dir", help="folder for the pact, keys, log and logs (default: a new temp folder)")] = None,
+    fast: Annotated[bool, typer.Option("--fast", help="compress time (about 10 s for the year) and exit 0 only if every expected transition happened")] = False,
+    keep_running: Annotated[bool, typer.Option("--keep-running", help="leave the server running afterwards, for the dashboard")] = False,
+    port: Annotated[int, typer.Option(help="port for the server")] = 8000,
+    speed: Annotated[float | None, typer.Option(help="simulated seconds per real second (default 3 days/s; --fast: 40 days/s)")] = None,
+) -> None:
+    """Play a year of a coordinated pause on a real server with three monitors, narrated, then verify the log."""
+    import tempfile
+
+    from ..demo import run_demo
+
+    folder = directory or Path(tempfile.mkdtemp(prefix="pausepact-demo-"))
+    if not run_demo(folder, fast, keep_running, port, speed):
+        out.print(f"[red]the demo did not show every expected transition; logs in {folder / 'logs'}[/]")
+        raise typer.Exit(1)

@@ -219,7 +219,7 @@ class LogService:
         with self.engine_lock:
             state = self.engine.state_at(max(now, self.engine.last_time or now))
         changed = self.proposed is None or self._summary(state) != self._summary(self.proposed)
-        stale = _time.monotonic() - self._proposed_real > self.clock.sleep_for(ttl / 3)
+        stale = _time.monotonic() - self._proposed_real > self.clock.real_seconds(ttl / 3)
         if not (changed or stale):
             return []
         # raise the floor first: from now on no entry may be timed before issued_at
