@@ -92,7 +92,7 @@ def bench_verify(n: int, tmp: Path) -> None:
     cr = merkle.CompactRange()
     for line in lines:
         cr.append(merkle.leaf_hash(line))
-    from pausepact.core.notes import Note, Checkpoint, cosign, sign_note
+    from pausepact.core.notes import Checkpoint, Note, cosign, sign_note
     from pausepact.keyfiles import public_raw
 
     cp = Checkpoint(pact.origin, n, cr.root())

@@ -142,7 +142,7 @@ def create_app(cfg: ServerConfig) -> FastAPI:
         body = await read_body(request)
         if isinstance(body, JSONResponse):
             return body
-        count, error = await service.read(service.add_cosignature, body)
+        count, error = await service.follow(service.add_cosignature, body)
         if error:
             return refuse(400, "malformed", error)
         return {"cosigners": count}
@@ -154,7 +154,7 @@ def create_app(cfg: ServerConfig) -> FastAPI:
             with service.engine_lock:
                 now = max(service.clock.now(), service.engine.last_time or 0)
                 return service.engine.state_at(now)
-        return Response(canonical(await service.read(compute)), media_type="application/json")
+        return Response(canonical(await service.follow(compute)), media_type="application/json")
 
     @app.get("/v1/status", responses=REFUSALS)
     async def get_status() -> Any:
@@ -175,7 +175,7 @@ def create_app(cfg: ServerConfig) -> FastAPI:
     @app.post("/v1/status/signatures", responses=REFUSALS)
     async def post_status_signature(sig: StatusSignature) -> Any:
         """One monitor's signature over a proposed core (a status envelope with one signature)."""
-        count, error = await service.read(service.add_status_signature, sig.model_dump())
+        count, error = await service.follow(service.add_status_signature, sig.model_dump())
         if error:
             return refuse(400, "malformed", error)
         return {"signers": count, "quorum": cfg.pact.oversight.status_quorum}

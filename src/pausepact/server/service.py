@@ -87,17 +87,20 @@ class LogService:
         self.checker = EnvelopeChecker(cfg.pact, cfg.pact_bytes, cfg.workers)
         self.write_store = open_store(cfg.store_url)
         self.writer = LogWriter(self.write_store, cfg.pact, cfg.log_key, self.checker, max_skew=cfg.max_skew)
-        self.read_store = open_store(cfg.store_url)
+        self.read_store = open_store(cfg.store_url)  # HTTP reads: entries, proofs, checkpoints, statuses
+        self.follow_store = open_store(cfg.store_url)  # the follower: engine catch-up, status cores, signatures
         self.engine = Engine(cfg.pact)
         self.engine_lock = threading.Lock()
         self.hub = Hub()
         self.queue: asyncio.Queue[tuple[Any, asyncio.Future[tuple[Result, str | None]]]] | None = None
         self._write_exec = ThreadPoolExecutor(1, thread_name_prefix="pausepact-writer")
         self._read_exec = ThreadPoolExecutor(1, thread_name_prefix="pausepact-reader")
+        self._follow_exec = ThreadPoolExecutor(1, thread_name_prefix="pausepact-follower")
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self.proposed: dict[str, Any] | None = None
         self._proposed_real: float = 0.0
+        self._judged_real: float = 0.0
         self._last_status: str | None = None
         self.metrics: Any = None
 
@@ -112,15 +115,19 @@ class LogService:
         for t in self._tasks:
             t.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        self._write_exec.shutdown(wait=True)
-        self._read_exec.shutdown(wait=True)
+        for ex in (self._write_exec, self._read_exec, self._follow_exec):
+            ex.shutdown(wait=True)
         self.checker.close()
-        self.write_store.close()
-        self.read_store.close()
+        for store in (self.write_store, self.read_store, self.follow_store):
+            store.close()
 
     async def read(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run a blocking read on the reader thread (one connection, used serially)."""
+        """Run a blocking read on the reader thread (``read_store``, used serially)."""
         return await asyncio.get_running_loop().run_in_executor(self._read_exec, fn, *args)
+
+    async def follow(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run work on the follower's thread (``follow_store`` and the engine), so it never waits behind reads."""
+        return await asyncio.get_running_loop().run_in_executor(self._follow_exec, fn, *args)
 
     # -------------------------------------------------------------- writes
 
@@ -165,7 +172,7 @@ class LogService:
                 pass
             self._wake.clear()
             try:
-                events = await loop.run_in_executor(self._read_exec, self._follow)
+                events = await loop.run_in_executor(self._follow_exec, self._follow)
             except Exception:
                 log.exception("follower failed; retrying")
                 await asyncio.sleep(1)
@@ -176,9 +183,9 @@ class LogService:
     def _catch_up(self, upto: int | None = None) -> list[tuple[str, Any]]:
         """Apply committed entries to the engine (up to ``upto``); returns entry events."""
         events: list[tuple[str, Any]] = []
-        size = self.read_store.size() if upto is None else upto
+        size = self.follow_store.size() if upto is None else upto
         while self.engine.size < size:
-            batch = self.read_store.entries(self.engine.size, min(size, self.engine.size + 1000))
+            batch = self.follow_store.entries(self.engine.size, min(size, self.engine.size + 1000))
             if not batch:
                 break
             with self.engine_lock:
@@ -194,9 +201,14 @@ class LogService:
         return events
 
     def _follow(self) -> list[tuple[str, Any]]:
+        import time as _time
+
         events = self._catch_up()
-        events.extend(self._maybe_propose())
-        latest = self.read_store.latest_status()
+        # judging whether a new status is due replays time up to now: a few times a second is enough
+        if _time.monotonic() - self._judged_real >= 0.2:
+            self._judged_real = _time.monotonic()
+            events.extend(self._maybe_propose())
+        latest = self.follow_store.latest_status()
         if latest is not None and latest != self._last_status:
             self._last_status = latest
             events.append(("status", json.loads(latest)))
@@ -223,15 +235,15 @@ class LogService:
         if not (changed or stale):
             return []
         # raise the floor first: from now on no entry may be timed before issued_at
-        with self.read_store.write():
-            self.read_store.raise_floor(now)
-            size = self.read_store.size()
+        with self.follow_store.write():
+            self.follow_store.raise_floor(now)
+            size = self.follow_store.size()
         events = self._catch_up(size)
         with self.engine_lock:
             if self.engine.size != size:
                 return events
             state = self.engine.state_at(now)
-        core = status_core(state, merkle.root(self.read_store.node, size), now, ttl)
+        core = status_core(state, merkle.root(self.follow_store.node, size), now, ttl)
         self.proposed, self._proposed_real = core, _time.monotonic()
         events.append(("core", {"payload": base64.b64encode(canonical(core)).decode(), "core": core}))
         return events
@@ -250,25 +262,25 @@ class LogService:
         signers = signing_monitors(envelope, payload, self.pact)
         if len(signers) != 1 or len(envelope["signatures"]) != 1:
             return 0, "send exactly one valid monitor signature"
-        if not isinstance(core["tree_size"], int) or core["tree_size"] > self.read_store.size():
+        if not isinstance(core["tree_size"], int) or core["tree_size"] > self.follow_store.size():
             return 0, "core for a tree this log does not have"
-        if core["root_hash"] != merkle.root(self.read_store.node, core["tree_size"]).hex():
+        if core["root_hash"] != merkle.root(self.follow_store.node, core["tree_size"]).hex():
             return 0, "core names a root this log does not have"
         digest = hashlib.sha256(payload).hexdigest()
         from ..core.durations import parse_time
 
         as_of = parse_time(core["as_of"])
-        with self.read_store.write():
-            existing = self.read_store.status_candidate(digest)
+        with self.follow_store.write():
+            existing = self.follow_store.status_candidate(digest)
             sigs = json.loads(existing)["signatures"] if existing else []
             if all(s["keyid"] != envelope["signatures"][0]["keyid"] for s in sigs):
                 sigs.append(envelope["signatures"][0])
             merged = status_envelope(core, sigs)
             count = len(signing_monitors(merged, payload, self.pact))
             text = json.dumps(merged, separators=(",", ":"))
-            self.read_store.put_status_candidate(digest, as_of, text)
+            self.follow_store.put_status_candidate(digest, as_of, text)
             if count >= self.pact.oversight.status_quorum:
-                self.read_store.put_status(core["tree_size"], as_of, text)
+                self.follow_store.put_status(core["tree_size"], as_of, text)
         return count, None
 
     def latest_status(self) -> dict[str, Any] | None:
@@ -287,7 +299,7 @@ class LogService:
             cp = parse_checkpoint(note.text)
         except NoteError as e:
             return 0, f"not a checkpoint note: {e}"
-        stored = self.read_store.checkpoint(cp.size)
+        stored = self.follow_store.checkpoint(cp.size)
         if stored is None:
             return 0, f"no checkpoint of size {cp.size}"
         merged = parse_note(stored[1])
@@ -304,8 +316,8 @@ class LogService:
                      if any(verify_cosignature(merged, m, k) is not None for k in self._monitor_keys(m))]
         if not added:
             return len(cosigners), "no new valid monitor cosignature"
-        with self.read_store.write():
-            self.read_store.put_checkpoint(cp.size, merged.render(), len(cosigners))
+        with self.follow_store.write():
+            self.follow_store.put_checkpoint(cp.size, merged.render(), len(cosigners))
         return len(cosigners), None
 
     def verify_own_note(self, text: str) -> bool:
