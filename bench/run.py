@@ -12,13 +12,15 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 QUICK = {"log_bench.py": ["--appends", "5000", "--proof-size", "100000", "--verify", "20000"],
-         "engine_bench.py": ["--statements", "100000"]}
+         "engine_bench.py": ["--statements", "100000"],
+         "server_bench.py": ["--statements", "6000", "--proof-size", "100000"],
+         "collect_bench.py": ["--commits", "2000", "--files", "50"]}
 
 
 def main() -> int:
     quick = "--quick" in sys.argv
     rc = 0
-    for script in ("log_bench.py", "engine_bench.py"):
+    for script in QUICK:
         print(f"== {script} ==", flush=True)
         rc |= subprocess.call([sys.executable, str(HERE / script), *(QUICK[script] if quick else [])], cwd=HERE)
     return rc
