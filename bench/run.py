@@ -14,7 +14,8 @@ HERE = Path(__file__).resolve().parent
 QUICK = {"log_bench.py": ["--appends", "5000", "--proof-size", "100000", "--verify", "20000"],
          "engine_bench.py": ["--statements", "100000"],
          "server_bench.py": ["--statements", "6000", "--proof-size", "100000"],
-         "collect_bench.py": ["--commits", "2000", "--files", "50"]}
+         "collect_bench.py": ["--commits", "2000", "--files", "50"],
+         "guard_bench.py": ["--rounds", "3"]}
 
 
 def main() -> int:

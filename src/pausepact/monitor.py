@@ -177,7 +177,7 @@ class Monitor:
             return "refused: malformed core"
         if abs(issued - self.clock.now()) > self.max_skew:
             return "refused: issued_at is not within max-skew of this monitor's clock"
-        own = status_core(self.engine.state_at(issued), self.roots[size], issued, self.pact.oversight.status_ttl)
+        own = status_core(self.engine.state_at(issued, light=True), self.roots[size], issued, self.pact.oversight.status_ttl)
         if canonical(own) != payload:
             log.error("%s: refusing a status core that differs from its own replay: %s vs %s", self.party, core, own)
             return "refused: differs from this monitor's replay"

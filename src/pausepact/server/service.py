@@ -229,7 +229,7 @@ class LogService:
         now = self.clock.now()
         ttl = self.pact.oversight.status_ttl
         with self.engine_lock:
-            state = self.engine.state_at(max(now, self.engine.last_time or now))
+            state = self.engine.state_at(max(now, self.engine.last_time or now), light=True)
         changed = self.proposed is None or self._summary(state) != self._summary(self.proposed)
         stale = _time.monotonic() - self._proposed_real > self.clock.real_seconds(ttl / 3)
         if not (changed or stale):
@@ -242,7 +242,7 @@ class LogService:
         with self.engine_lock:
             if self.engine.size != size:
                 return events
-            state = self.engine.state_at(now)
+            state = self.engine.state_at(now, light=True)
         core = status_core(state, merkle.root(self.follow_store.node, size), now, ttl)
         self.proposed, self._proposed_real = core, _time.monotonic()
         events.append(("core", {"payload": base64.b64encode(canonical(core)).decode(), "core": core}))

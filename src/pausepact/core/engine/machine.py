@@ -128,20 +128,27 @@ class Engine:
         """Apply every change due up to and including ``until`` (no statement may follow before it)."""
         self._settle(until, inclusive=True)
 
-    def state_at(self, as_of: int | None = None) -> dict[str, Any]:
+    def state_at(self, as_of: int | None = None, light: bool = False) -> dict[str, Any]:
         """The full state (contract section 5) as of ``as_of`` (default: the last statement's time).
 
-        Does not change the engine: later entries may still be applied.
+        ``light=True`` gives only what a status core needs (levels and restrictions), without the
+        history lists. Does not change the engine: later entries may still be applied.
         """
         if as_of is None:
             as_of = self.last_time if self.last_time is not None else 0
-        from .state import full_state
+        from .state import full_state, light_state
 
-        return full_state(self.view(as_of), as_of)
+        return (light_state if light else full_state)(self.view(as_of), as_of)
 
     def view(self, as_of: int) -> Engine:
-        """A copy settled up to ``as_of`` (its ``timeline`` then includes changes due by then)."""
-        view = copy.deepcopy(self, {id(self.pact): self.pact})  # the pact is immutable: share it
+        """A copy settled up to ``as_of`` (its ``timeline`` then includes changes due by then).
+
+        Settling never touches ``rejected`` or ``void`` (only entries do), so the copy shares them:
+        a view costs the size of the live state, not of the log's history. Use a view before
+        applying further entries to the engine.
+        """
+        memo: dict[int, Any] = {id(self.pact): self.pact, id(self.rejected): self.rejected, id(self.void): self.void}
+        view = copy.deepcopy(self, memo)  # the pact is immutable: share it too
         view.settle(as_of)
         return view
 

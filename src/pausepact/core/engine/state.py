@@ -93,6 +93,20 @@ def full_state(engine: Engine, as_of: int) -> dict[str, Any]:
     }
 
 
+def light_state(engine: Engine, as_of: int) -> dict[str, Any]:
+    """The part of the state a status core is made of: cheap whatever the log's history."""
+    return {
+        "pact": engine.pact.pact,
+        "pact_digest": engine.pact.digest,
+        "tree_size": engine.size,
+        "in_force": engine.in_force_at is not None,
+        "level": engine.coord.level,
+        "since": _t(engine.coord.since),
+        "parties": {d: {"level": engine.own_level(d), "restrictions": _restrictions(engine, engine.own_level(d))}
+                    for d in engine.pact.developers},
+    }
+
+
 def status_core(state: dict[str, Any], root_hash: bytes, issued_at: int, ttl: int) -> dict[str, Any]:
     """The closed status core a monitor signs (contract section 5), from a full state at ``issued_at``."""
     return {
