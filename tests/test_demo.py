@@ -19,5 +19,7 @@ def test_demo_fast_shows_every_transition_and_verifies(tmp_path: Path) -> None:
     assert "raised to pause: red line runaway-self-improvement held for lab-a" in out
     assert "violation: run-over-limit by lab-c" in out
     assert "resumption resume-pause executed: pause → slowdown" in out
+    assert "Lab A's guarded run frontier-a-part1 saves a checkpoint" in out
+    assert "Lab A's guard restarts training as frontier-a-part2" in out
     assert "OK: " in out and "cosigned by" in out
     assert "✗" not in out

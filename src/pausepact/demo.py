@@ -41,8 +41,9 @@ NAMES = {"lab-a": "Lab A", "lab-b": "Lab B", "lab-c": "Lab C", "lab-d": "Lab D",
          "eval-org": "Independent Evaluator", "civic-audit": "Civil Society Auditor", "log": "Pact Log"}
 
 PACT = """\
-# The demo pact: four frontier developers, three monitors. Time runs compressed in the demo, so the
-# signed status lives 7 simulated days instead of minutes.
+# The demo pact: four frontier developers, three monitors. Time runs compressed in the demo (days per
+# second), so the signed status lives 30 simulated days and running jobs get 14 days to stop, where a
+# real pact would say minutes and an hour.
 pact: demo-pause
 version: 1
 title: Coordinated Pause Agreement (demo)
@@ -75,8 +76,8 @@ indicators:
 levels: [normal, heightened, slowdown, pause]
 
 restrictions:
-  slowdown: {{max_training_flop: 1.0e+26}}
-  pause: {{max_training_flop: 1.0e+24, new_deployments: false}}
+  slowdown: {{max_training_flop: 1.0e+26, grace: 14d}}
+  pause: {{max_training_flop: 1.0e+24, new_deployments: false, grace: 14d}}
 
 red_lines:
   - id: models-write-the-code
@@ -124,7 +125,7 @@ resumption:
 oversight:
   witness_quorum: 2
   status_quorum: 2
-  status_ttl: 7d
+  status_ttl: 30d
 """
 
 
@@ -205,6 +206,7 @@ EXPECTED = [
      lambda st: any(p["id"] == "resume-pause" and p["state"] == "executed" for p in st["proposals"])),
     ("the slowdown resumed to normal", lambda st: any(p["id"] == "resume-slowdown" and p["state"] == "executed" for p in st["proposals"])),
     ("back at normal, nothing rejected", lambda st: st["level"] == "normal" and not st["rejected"]),
+    ("Lab A's guarded run stopped in time: no violation by lab-a", lambda st: not any(v["party"] == "lab-a" for v in st["violations"])),
 ]
 
 
@@ -227,13 +229,18 @@ class Demo:
         lines = []
         for pid in [*DEVELOPERS, *MONITORS, "log"]:
             role = "developer" if pid in DEVELOPERS else "monitor" if pid in MONITORS else "log"
-            kp = self.folder / "keys" / f"{pid}.pem"
-            if kp.exists():
-                key = keyfiles.read_private_key(kp)
-            else:
-                key = keyfiles.generate()
-                keyfiles.write_private_key(kp, key)
-            lines.append(f'  - {{id: {pid}, name: {NAMES[pid]}, role: {role}, keys: ["{keyfiles.public_text(key)}"]}}')
+            # Lab A's training cluster has its own key: its guard never races the lab's other statements for a seq
+            names = [pid, "lab-a-cluster"] if pid == "lab-a" else [pid]
+            keys = []
+            for name in names:
+                kp = self.folder / "keys" / f"{name}.pem"
+                if kp.exists():
+                    key = keyfiles.read_private_key(kp)
+                else:
+                    key = keyfiles.generate()
+                    keyfiles.write_private_key(kp, key)
+                keys.append(f'"{keyfiles.public_text(key)}"')
+            lines.append(f'  - {{id: {pid}, name: {NAMES[pid]}, role: {role}, keys: [{", ".join(keys)}]}}')
         path = self.folder / "pact.yaml"
         path.write_text(PACT.format(parties="\n".join(lines)))
         return path
@@ -278,7 +285,62 @@ class Demo:
         self.procs.append(subprocess.Popen([sys.executable, "-m", "pausepact", *args], stdout=out, stderr=subprocess.STDOUT,
                                            start_new_session=True))
 
+    def start_training(self) -> None:
+        """Lab A's guarded training loop, in a thread: it stops when the pact says so and restarts when allowed."""
+        import threading
+
+        from .clock import Clock
+        from .guard import Guard, RunRefused
+
+        clock = Clock(parse_time(START), self.speed, self.anchor)
+        import logging
+
+        logging.getLogger("pausepact.guard").setLevel(logging.ERROR)  # the narration tells its decisions
+        self.guard = Guard(self.url, self.pact, "lab-a", self.folder / "keys" / "lab-a-cluster.pem", clock=clock,
+                           heartbeat_every=20 * DAY / self.speed, poll_every=0.5)
+        self.training: dict[str, Any] = {"stopped": 0, "restarted": 0, "step": 0}
+        self._training_done = threading.Event()
+
+        def loop() -> None:
+            part = 1
+            while not self._training_done.is_set():
+                run_id = f"frontier-a-part{part}"
+                try:
+                    with self.guard.run(run_id, flop=5e25, start_timeout=5) as run:
+                        if part > 1:
+                            self.training["restarted"] += 1
+                            self.say(f"[bold green]Lab A's guard restarts training as {run_id} from its checkpoint at step "
+                                     f"{self.training['step']}: the status allows 5e25 FLOP again[/]")
+                        else:
+                            self.say(f"[green]Lab A's guard declares training run {run_id} (5e25 FLOP) and starts training[/]")
+                        while not run.must_stop and not self._training_done.is_set():
+                            self.training["step"] += 1  # one training step
+                            time.sleep(0.01)
+                        if run.must_stop:
+                            self.training["stopped"] += 1
+                            self.say(f"[bold red]Lab A's guarded run {run_id} saves a checkpoint at step {self.training['step']} "
+                                     f"and stops: {run.reason}[/]")
+                except RunRefused:
+                    pass
+                except ClientError as e:
+                    self.say(f"[red]Lab A's guard: {e.diagnostics()}[/]")
+                if self._training_done.is_set():
+                    return
+                part += 1
+                while not self._training_done.is_set() and not self.guard.wait_until_allowed(5e25, timeout=1.0, interval=0.1):
+                    pass
+
+        self._trainer = threading.Thread(target=loop, daemon=True)
+        self._trainer.start()
+
+    def say(self, text: str) -> None:
+        self.console.print(f"{format_time(self.sim_now())[:10]}  {text}")
+
     def stop(self) -> None:
+        if hasattr(self, "_training_done"):
+            self._training_done.set()
+            self._trainer.join(10)
+            self.guard.close()
         for p in self.procs:
             if p.poll() is None:
                 os.killpg(p.pid, signal.SIGTERM)
@@ -305,6 +367,8 @@ class Demo:
         self._seen: dict[str, Any] = {"level": None, "parties": {}, "proposals": {}, "violations": 0, "reasons": 0}
         for step in script():
             self.wait_until(t0 + int(step.day * DAY), self.watch)
+            if step.day >= 10 and not hasattr(self, "_trainer"):
+                self.start_training()
             body = dict(step.body)
             if step.type == "report":
                 body["measured_at"] = format_time(self.sim_now())
@@ -327,6 +391,9 @@ class Demo:
             self.watch()
         self.wait_until(t0 + 365 * DAY, self.watch)
         time.sleep(min(1.0, 2 * DAY / self.speed))  # let the monitors sign the year's last status
+        self._training_done.set()
+        self._trainer.join(10)
+        time.sleep(0.5)
         self.watch()
         return self.finish()
 
@@ -380,7 +447,10 @@ class Demo:
         st = self._last_state
         self.console.print("\n[bold]What the year should have shown:[/]")
         ok = True
-        for what, check in EXPECTED:
+        checks = [*EXPECTED,
+                  ("Lab A's guarded training stopped when the pause began", lambda _: self.training["stopped"] >= 1),
+                  ("and restarted from its checkpoint after the resumption", lambda _: self.training["restarted"] >= 1)]
+        for what, check in checks:
             good = bool(check(st))
             ok &= good
             self.console.print(f"  {'[green]✓' if good else '[red]✗'}[/] {what}")
@@ -392,7 +462,7 @@ class Demo:
 
 
 def run_demo(folder: Path, fast: bool, keep_running: bool, port: int, speed: float | None = None) -> bool:
-    demo = Demo(folder, speed or (40 * DAY if fast else 3 * DAY), port)
+    demo = Demo(folder, speed or (20 * DAY if fast else 3 * DAY), port)
     demo.start()
     try:
         ok = demo.play()

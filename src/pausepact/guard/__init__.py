@@ -204,6 +204,7 @@ class RunContext:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         g, r = self.guard, self.run
+        self._threads[1].join(2)  # the ticker; the watcher may sit in a stream read and ends with it
         try:
             g.client.submit(g.signer, "run", {"run": r.run_id, "event": "stop", "flop": r.flop})
         except ClientError as e:
@@ -212,18 +213,23 @@ class RunContext:
     def _watch(self) -> None:
         """Follow statuses: server-sent events, falling back to polling while the stream is down."""
         g = self.guard
-        while not self._stop.is_set():
-            if g.use_events:
-                try:
-                    for event, data in g.client.events(timeout=max(20.0, g.poll_every)):
-                        if self._stop.is_set():
-                            return
-                        if event == "status":
-                            g.offer(data)
-                except ClientError as e:
-                    log.info("event stream unavailable (%s); polling", e.diagnostics())
-            g.refresh()
-            self._stop.wait(g.poll_every)
+        try:
+            while not self._stop.is_set():
+                if g.use_events:
+                    try:
+                        for event, data in g.client.events(timeout=max(20.0, g.poll_every)):
+                            if self._stop.is_set():
+                                return
+                            if event == "status":
+                                g.offer(data)
+                    except ClientError as e:
+                        log.info("event stream unavailable (%s); polling", e.diagnostics())
+                if self._stop.is_set():
+                    return
+                g.refresh()
+                self._stop.wait(g.poll_every)
+        except RuntimeError:  # the guard's client was closed after the run ended
+            return
 
     def _tick(self) -> None:
         """Judge the run on every status change and at least every 0.2 s; send heartbeats."""
