@@ -209,8 +209,6 @@ def check_body(st: Statement, pact: Pact) -> None:
                 problem = f"unknown level {b['level']!r}"
             elif "party" in b and (not isinstance(b["party"], str) or b["party"] not in pact.developers):
                 problem = "party must be a developer of the pact"
-            elif "party" in b and b["action"] != "resume":
-                problem = "only a resume proposal names a party"
     elif t == "vote":
         problem = _members(b, {"proposal", "choice"})
         if problem is None and not (_text(b["proposal"]) and b["choice"] in ("yes", "no")):

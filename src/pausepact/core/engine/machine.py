@@ -547,6 +547,9 @@ class Engine:
         party = b.get("party")
         if b["action"] == "raise":
             em = self.pact.emergency
+            if party is not None:
+                self._void(index, "an emergency raise is coordinated: it names no party")
+                return
             if em is None:
                 self._void(index, "the pact has no emergency raise")
                 return
