@@ -20,13 +20,12 @@ import timeit
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.factory import key  # noqa: E402
-from tests.live import Server, free_port, write_world  # noqa: E402
-
 from pausepact.client import PactClient  # noqa: E402
 from pausepact.guard import Guard, GuardedRun  # noqa: E402
 from pausepact.pactio import load_pact  # noqa: E402
 from pausepact.signer import Signer  # noqa: E402
+from tests.factory import key  # noqa: E402
+from tests.live import Server, free_port, write_world  # noqa: E402
 
 
 def overhead() -> None:
