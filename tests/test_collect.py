@@ -162,3 +162,26 @@ def test_cli_json_contract(repo: Path, shared: Path) -> None:
     r = subprocess.run([sys.executable, "-m", "pausepact", "collect", "inspect",
                         str(shared / "data" / "inspect" / "2025-05-12T20-28-13-04-00_no-samples.json")], capture_output=True, text=True)
     assert r.returncode == 1 and "cancelled" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_submit_signs_and_sends_the_report(repo: Path, tmp_path: Path) -> None:
+    from pausepact.client import PactClient
+    from pausepact.pactio import load_pact
+
+    from .live import serving, write_world
+
+    folder = tmp_path / "pact"
+    write_world(folder)
+    with serving(folder) as srv:
+        r = subprocess.run([sys.executable, "-m", "pausepact", "collect", "ai-code", str(repo), "--json", "--submit", "--server", srv.url,
+                            "--pact", str(folder / "pact.yaml"), "--as", "lab-a", "--key", str(folder / "lab-a.pem")],
+                           capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0, r.stderr
+        out = json.loads(r.stdout)
+        assert out["submitted"]["index"] == 0
+        with PactClient(srv.url, load_pact(folder / "pact.yaml")) as c:
+            import base64
+
+            st = json.loads(base64.b64decode(c.entries(0, 1)[0]["envelope"]["payload"]))
+        assert st["type"] == "report" and st["body"]["indicator"] == "ai_code_share"
+        assert st["body"]["value"] == pytest.approx(30 / 52) and st["body"]["evidence"] == out["evidence"]

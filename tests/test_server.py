@@ -120,3 +120,37 @@ def test_monitor_refuses_a_forked_log(world: Path, tmp_path_factory: pytest.Temp
         assert "not consistent" in MonitorState.load(world / "aisi.json").alarm  # type: ignore[operator]
         with pytest.raises(ForkDetected):  # and it stays refused after a restart
             monitors(ca, world, ("aisi",))
+
+
+def test_client_catches_a_stale_or_forged_status(world: Path) -> None:
+    with serving(world) as srv, PactClient(srv.url, load_pact(world / "pact.yaml")) as c:
+        for d in ("lab-a", "lab-b", "lab-c"):
+            c.submit(signer(c, d), "sign", {})
+        ms = monitors(c, world)
+        import time
+
+        for _ in range(100):
+            for m in ms:
+                m.step()
+            try:
+                good = c.status(Clock().now())
+                break
+            except ClientError:
+                time.sleep(0.1)
+        with pytest.raises(ClientError, match="expired"):  # the same status, read after its TTL: stale
+            c.status(good.expires_at + 1)
+        with pytest.raises(ClientError, match="rollback"):  # an older one after a newer one
+            c.status(Clock().now(), previous=type(good)(good.tree_size + 1, good.issued_at, good.expires_at, good.core))
+
+        class Forging(httpx.BaseTransport):  # a server that rewrites the level in the status it serves
+            def handle_request(self, request: httpx.Request) -> httpx.Response:
+                real = httpx.get(srv.url + request.url.path)
+                body = real.json()
+                if request.url.path == "/v1/status":
+                    import base64
+
+                    body["payload"] = base64.b64encode(base64.b64decode(body["payload"]).replace(b'"normal"', b'"pause"')).decode()
+                return httpx.Response(real.status_code, json=body)
+
+        with PactClient("http://forger", c.pact, transport=Forging()) as forged, pytest.raises(ClientError, match="bad-status|not valid"):
+            forged.status(Clock().now())

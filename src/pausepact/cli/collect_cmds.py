@@ -84,7 +84,7 @@ def ai_code(
     """Share of code written by AI in a git repository, from the markers AI coding agents leave in commits."""
     from ..collect.aicode import PathFilter, collect
     from ..collect.markers import Markers
-    from .common import progress
+    from .common import progress_of
 
     mk = Markers()
     if markers is not None:
@@ -94,15 +94,9 @@ def ai_code(
             mk.extend(YAML(typ="safe").load(markers.read_text()) or {})
         except (OSError, ValueError) as e:
             raise InputError(f"{markers}: {e}") from None
-    with progress(1, f"{method}") as advance:
-        state = {"done": 0}
-
-        def tick(done: int, total: int) -> None:
-            advance(0)
-            state["done"] = done
-
+    with progress_of("blaming files" if method == "blame" else "counting windows") as update:
         m = _guard(lambda: collect(repo, method, frm, to, by, mk, PathFilter(include or [], exclude or [], not keep_vendored),
-                                   progress=tick))
+                                   progress=update))
     t = Table("window", "AI lines", "total lines", "share", "commits", "AI commits", "by agent", "skipped",
               title=f"AI-written code in {repo} ({method})")
     for w in m.details["windows"]:
