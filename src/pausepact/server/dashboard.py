@@ -16,7 +16,7 @@ code{background:#f3f3f3;padding:0 .2rem} .muted{color:#666}
 <h2>Developers</h2><table id="parties"><thead><tr><th>party</th><th>bound</th><th>level</th><th>max training FLOP</th>
 <th>new deployments</th><th>overdue</th></tr></thead><tbody></tbody></table>
 <h2>Why</h2><ul id="reasons"></ul>
-<h2>Resumption</h2><p id="resumption" class="muted">—</p>
+<h2>Resumption</h2><p id="resumption" class="muted">—</p><ul id="missing" class="muted"></ul>
 <h2>Proposals</h2><table id="proposals"><thead><tr><th>id</th><th>action</th><th>level</th><th>state</th><th>yes</th><th>no</th>
 <th>executes at</th></tr></thead><tbody></tbody></table>
 <h2>Violations</h2><ul id="violations"></ul>
@@ -39,7 +39,9 @@ async function refresh(){
       p.restrictions.new_deployments?'allowed':'forbidden', p.overdue.join(', ')||'—']));
   $('reasons').replaceChildren(...s.reasons.map(r => li(`${r.at}: raised to ${r.level} (${r.scope}) by ` +
       (r.red_line ? `red line ${r.red_line}, subject ${r.party}` : `emergency proposal ${r.proposal}`) + `, entry ${r.index}`)));
-  $('resumption').textContent = s.resumption ? `To leave ${s.resumption.level} for ${s.resumption.to}: ` + (s.resumption.missing.join('; ') || 'ready') : '—';
+  $('resumption').textContent = s.resumption ? `To leave ${s.resumption.level} for ${s.resumption.to}` +
+      (s.resumption.missing.length ? ', still missing:' : ': ready') : 'Nothing to resume: the coordinated level is the resting level.';
+  $('missing').replaceChildren(...(s.resumption ? s.resumption.missing : []).map(li));
   const qb = $('proposals').tBodies[0]; qb.replaceChildren();
   for (const p of s.proposals) qb.appendChild(row([p.id, p.action, p.level + (p.party?' ('+p.party+')':''), p.state, p.yes.join(', '), p.no.join(', '), p.executes_at||'—']));
   $('violations').replaceChildren(...s.violations.map(v => li(`${v.at}: ${v.kind} by ${v.party} (run ${v.run}), entry ${v.index}`)));

@@ -1,0 +1,40 @@
+"""The dashboard in a real headless browser: it shows the pause, why, and what resumption still needs."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from pausepact.client import PactClient
+from pausepact.pactio import load_pact
+from pausepact.signer import Signer
+
+from .factory import key
+from .live import serving, write_world
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="no Chromium on this machine (.ci/run installs Debian's chromium)")
+def test_dashboard_renders_the_state(tmp_path: Path) -> None:
+    write_world(tmp_path)
+    with serving(tmp_path) as srv, PactClient(srv.url, load_pact(tmp_path / "pact.yaml")) as c:
+        for party, type_, body in [("lab-a", "sign", {}), ("lab-b", "sign", {}), ("lab-c", "sign", {}),
+                                   ("aisi", "propose", {"id": "e", "action": "raise", "level": "pause"}),
+                                   ("aisi", "vote", {"proposal": "e", "choice": "yes"}),
+                                   ("eval-org", "vote", {"proposal": "e", "choice": "yes"})]:
+            c.submit(Signer(c.pact, party, key(party)), type_, body)
+        flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", f"--user-data-dir={tmp_path / 'chrome'}", "--timeout=5000"]
+        dom = subprocess.run([str(CHROMIUM), *flags, "--dump-dom", srv.url + "/"], capture_output=True, text=True, timeout=90).stdout
+        shot = tmp_path / "dashboard.png"
+        subprocess.run([str(CHROMIUM), *flags, "--window-size=1200,900", f"--screenshot={shot}", srv.url + "/"],
+                       capture_output=True, timeout=90)
+    assert 'id="level" class="level l3">pause<' in dom, dom[:2000]
+    assert "raised to pause (all) by emergency proposal e, entry 5" in dom
+    assert "lab-c has not attested security-level-4" in dom
+    assert "<td>lab-d</td><td>no</td><td>normal</td><td>no limit</td>" in dom
+    assert shot.stat().st_size > 10_000  # a real rendering, not a blank page
