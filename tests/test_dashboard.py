@@ -28,10 +28,13 @@ def test_dashboard_renders_the_state(tmp_path: Path) -> None:
                                    ("eval-org", "vote", {"proposal": "e", "choice": "yes"})]:
             c.submit(Signer(c.pact, party, key(party)), type_, body)
         flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", f"--user-data-dir={tmp_path / 'chrome'}", "--timeout=5000"]
-        dom = subprocess.run([str(CHROMIUM), *flags, "--dump-dom", srv.url + "/"], capture_output=True, text=True, timeout=90).stdout
+                 "--disable-component-update", "--disable-sync", f"--user-data-dir={tmp_path / 'chrome'}"]
+        # ?live=0: the page polls instead of holding an event stream open, so virtual time can run out and the DOM be dumped
+        page = srv.url + "/?live=0"
+        dom = subprocess.run([str(CHROMIUM), *flags, "--virtual-time-budget=3000", "--dump-dom", page], capture_output=True,
+                             text=True, timeout=120).stdout
         shot = tmp_path / "dashboard.png"
-        subprocess.run([str(CHROMIUM), *flags, "--window-size=1200,900", f"--screenshot={shot}", srv.url + "/"],
+        subprocess.run([str(CHROMIUM), *flags, "--virtual-time-budget=3000", "--window-size=1200,900", f"--screenshot={shot}", page],
                        capture_output=True, timeout=90)
     assert 'id="level" class="level l3">pause<' in dom, dom[:2000]
     assert "raised to pause (all) by emergency proposal e, entry 5" in dom

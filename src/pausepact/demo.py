@@ -42,7 +42,7 @@ NAMES = {"lab-a": "Lab A", "lab-b": "Lab B", "lab-c": "Lab C", "lab-d": "Lab D",
 
 PACT = """\
 # The demo pact: four frontier developers, three monitors. Time runs compressed in the demo (days per
-# second), so the signed status lives 30 simulated days and running jobs get 14 days to stop, where a
+# second), so the signed status lives 30 simulated days and running jobs get 30 days to stop, where a
 # real pact would say minutes and an hour.
 pact: demo-pause
 version: 1
@@ -76,8 +76,8 @@ indicators:
 levels: [normal, heightened, slowdown, pause]
 
 restrictions:
-  slowdown: {{max_training_flop: 1.0e+26, grace: 14d}}
-  pause: {{max_training_flop: 1.0e+24, new_deployments: false, grace: 14d}}
+  slowdown: {{max_training_flop: 1.0e+26, grace: 30d}}
+  pause: {{max_training_flop: 1.0e+24, new_deployments: false, grace: 30d}}
 
 red_lines:
   - id: models-write-the-code
@@ -173,7 +173,7 @@ def script() -> list[Step]:
     s.append(Step(235, "lab-c", "run", {"run": "frontier-7", "event": "start", "flop": 5e25},
                   "Lab C declares training run frontier-7 at 5e25 FLOP, above the pause limit"))
     s.append(Step(236, "lab-c", "run", {"run": "frontier-7", "event": "stop", "flop": 5e25},
-                  "Lab C stops frontier-7 a day later: past its 1h grace"))
+                  "Lab C stops frontier-7 a day later (its start was already a violation)"))
     for day in (245, 255, 265):
         for d in DEVELOPERS:
             v = 400 if d == "lab-a" else 60
@@ -462,7 +462,7 @@ class Demo:
 
 
 def run_demo(folder: Path, fast: bool, keep_running: bool, port: int, speed: float | None = None) -> bool:
-    demo = Demo(folder, speed or (20 * DAY if fast else 3 * DAY), port)
+    demo = Demo(folder, speed or (10 * DAY if fast else 3 * DAY), port)
     demo.start()
     try:
         ok = demo.play()

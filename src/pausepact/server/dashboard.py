@@ -50,6 +50,8 @@ async function refresh(){
 let pending = null;
 function soon(){ if (!pending) pending = setTimeout(() => { pending = null; refresh(); }, 200); }
 refresh(); setInterval(refresh, 5000);
-const ev = new EventSource('/v1/events'); ev.addEventListener('entry', soon); ev.addEventListener('status', soon);
+if (new URLSearchParams(location.search).get('live') !== '0') {  // ?live=0: polling only (e.g. for page snapshots)
+  const ev = new EventSource('/v1/events'); ev.addEventListener('entry', soon); ev.addEventListener('status', soon);
+}
 </script></body></html>
 """
