@@ -234,16 +234,19 @@ class LogService:
         stale = _time.monotonic() - self._proposed_real > self.clock.real_seconds(ttl / 3)
         if not (changed or stale):
             return []
-        # raise the floor first: from now on no entry may be timed before issued_at
+        # raise the floor first, under the append lock: from now on no entry may be timed before issued_at.
+        # issued_at is never before the last entry's time (entries may be timed up to max-skew ahead),
+        # so the status is the state of exactly its first tree_size entries as of issued_at
         with self.follow_store.write():
-            self.follow_store.raise_floor(now)
-            size = self.follow_store.size()
+            size, last_time = self.follow_store.head()
+            issued = max(now, last_time)
+            self.follow_store.raise_floor(issued)
         events = self._catch_up(size)
         with self.engine_lock:
             if self.engine.size != size:
                 return events
-            state = self.engine.state_at(now, light=True)
-        core = status_core(state, merkle.root(self.follow_store.node, size), now, ttl)
+            state = self.engine.state_at(issued, light=True)
+        core = status_core(state, merkle.root(self.follow_store.node, size), issued, ttl)
         self.proposed, self._proposed_real = core, _time.monotonic()
         events.append(("core", {"payload": base64.b64encode(canonical(core)).decode(), "core": core}))
         return events
