@@ -194,7 +194,7 @@ def script() -> list[Step]:
     return s
 
 
-EXPECTED = [
+EXPECTED: list[tuple[str, Callable[[dict[str, Any]], bool]]] = [
     ("in force", lambda st: st["in_force"]),
     ("a coordinated slowdown by models-write-the-code (lab-b)",
      lambda st: any(r["red_line"] == "models-write-the-code" and r["party"] == "lab-b" and r["level"] == "slowdown" for r in st["reasons"])),
@@ -447,7 +447,7 @@ class Demo:
         st = self._last_state
         self.console.print("\n[bold]What the year should have shown:[/]")
         ok = True
-        checks = [*EXPECTED,
+        checks: list[tuple[str, Callable[[dict[str, Any]], bool]]] = [*EXPECTED,
                   ("Lab A's guarded training stopped when the pause began", lambda _: self.training["stopped"] >= 1),
                   ("and restarted from its checkpoint after the resumption", lambda _: self.training["restarted"] >= 1)]
         for what, check in checks:

@@ -38,7 +38,7 @@ def guard(
     Exit code: COMMAND's own when it ends by itself; 75 when the pact's restrictions forbid the run;
     76 when, failing closed, the last valid status expired; 77 when the run was refused at start.
     """
-    from ..guard import Guard, RunRefused
+    from ..guard import FailPolicy, Guard, RunRefused
 
     command = list(ctx.args)
     if not command:
@@ -46,7 +46,8 @@ def guard(
     if fail not in (None, "closed", "open"):
         raise typer.BadParameter("--fail is 'closed' or 'open'")
     logging.basicConfig(level=logging.INFO, format=f"%(asctime)s guard {run} %(levelname)s %(message)s")
-    g = Guard(server, pact, party, key, fail=fail, heartbeat_every=heartbeat)  # type: ignore[arg-type]
+    policy: FailPolicy | None = "closed" if fail == "closed" else "open" if fail == "open" else None
+    g = Guard(server, pact, party, key, fail=policy, heartbeat_every=heartbeat)
     try:
         with g.run(run, flop) as r:
             child = subprocess.Popen(command, start_new_session=True)

@@ -14,6 +14,7 @@ from .. import keyfiles
 from ..checking import EnvelopeChecker
 from ..core.canonical import JsonError, strict_loads
 from ..core.keys import keyid
+from ..core.pact import Pact
 from ..core.statements import Rejection, check
 from ..errors import InputError
 from ..log import Accepted, LogWriter
@@ -77,7 +78,7 @@ def statement(
 
 
 @contextmanager
-def _checker(pact_path: Path, workers: int | None = None) -> Iterator[tuple[object, EnvelopeChecker]]:
+def _checker(pact_path: Path, workers: int | None = None) -> Iterator[tuple[Pact, EnvelopeChecker]]:
     p = load_pact(pact_path)
     with EnvelopeChecker(p, read_pact_bytes(pact_path), workers) as c:
         yield p, c
@@ -99,7 +100,7 @@ def append(
         raise InputError("--clock is 'wall' or 'statement'")
     lines = read_jsonl(entries)
     with _checker(pact) as (p, checker):
-        writer = LogWriter(open_store(store), p, keyfiles.read_private_key(key), checker, max_skew=max_skew)  # type: ignore[arg-type]
+        writer = LogWriter(open_store(store), p, keyfiles.read_private_key(key), checker, max_skew=max_skew)
         accepted, refused = 0, []
         with progress(len(lines), "appending") as advance:
             for start in range(0, len(lines), batch):
@@ -114,8 +115,8 @@ def append(
     if json_out:
         print_json({"accepted": accepted, "refused": refused, "size": writer.store.size()})
     else:
-        for r in refused:
-            out.print(f"{entries}:{r['line']}: refused: {r['error']}: {r['detail']}")
+        for item in refused:
+            out.print(f"{entries}:{item['line']}: refused: {item['error']}: {item['detail']}")
         out.print(f"appended {accepted}, refused {len(refused)}; log size {writer.store.size()}")
     if refused:
         raise typer.Exit(1)
@@ -202,7 +203,7 @@ def verify(
             raise InputError(f"{checkpoint}: cannot read: {e.strerror}") from None
     with _checker(pact) as (p, checker):
         try:
-            report = verify_log(p, lines, note, checker)  # type: ignore[arg-type]
+            report = verify_log(p, lines, note, checker)
         except VerificationFailed as e:
             if json_out:
                 print_json({"ok": False, "error": str(e), "index": e.index})

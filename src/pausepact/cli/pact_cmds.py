@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -10,14 +11,12 @@ import typer
 from rich.console import Console
 
 from ..core.pact import pact_digest, pact_json_schema
-from ..errors import PactInvalid
 from ..explain import explain
 from ..init_pact import init_pact
 from ..pactio import check_pact_file, load_pact, read_pact_bytes
 from . import app
 
 out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 PactArg = Annotated[Path, typer.Argument(help="the pact file (YAML)", show_default=False)]
 JsonOpt = Annotated[bool, typer.Option("--json", help="machine-readable output")]
@@ -46,7 +45,7 @@ def check(pact: PactArg, json_out: JsonOpt = False) -> None:
                 f"levels {' < '.join(parsed.levels)}; {warn} warning(s)\n{parsed.digest}"
             )
         else:
-            print(f"{pact}: {len(errors)} error(s)", file=__import__("sys").stderr)
+            print(f"{pact}: {len(errors)} error(s)", file=sys.stderr)
     if errors:
         raise typer.Exit(1)
 
@@ -84,10 +83,7 @@ def init(
 @app.command("explain")
 def explain_cmd(pact: PactArg) -> None:
     """Print the agreement in plain language: who is bound, what raises which level, how to resume, who oversees."""
-    try:
-        parsed = load_pact(pact)
-    except PactInvalid:
-        raise
+    parsed = load_pact(pact)
     for heading, paragraphs in explain(parsed):
         out.rule(f"[bold]{heading}")
         for p in paragraphs:

@@ -27,7 +27,7 @@ def inspect_log(path: Path, scorer: str | None = None, metric: str | None = None
     except Exception as e:  # inspect-ai raises many types for a damaged log
         raise CollectorError(f"{path}: not a readable Inspect log: {e}") from None
     if log.status != "success":
-        why = f" ({str(log.error.message)[:200]})" if getattr(log, "error", None) else ""
+        why = f" ({str(log.error.message)[:200]})" if log.error is not None else ""
         raise CollectorError(f"{path}: the evaluation run's status is {log.status!r}{why}, not 'success': "
                              "a partial result must not feed a red line")
     scores = log.results.scores if log.results else []

@@ -23,7 +23,7 @@ from . import GuardedRun
 def transformers_callback(run: GuardedRun) -> Any:
     from transformers import TrainerCallback
 
-    class PausepactCallback(TrainerCallback):  # type: ignore[misc]
+    class PausepactCallback(TrainerCallback):
         """Stops the Trainer, saving a checkpoint, in the step where the pact says stop."""
 
         def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> Any:
@@ -36,6 +36,7 @@ def transformers_callback(run: GuardedRun) -> Any:
 
 
 def lightning_callback(run: GuardedRun, path: str | Path) -> Any:
+    Callback: Any
     try:
         from lightning.pytorch.callbacks import Callback
     except ImportError:  # the standalone package

@@ -32,13 +32,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from ..checking import EnvelopeChecker
 from ..clock import Clock
 from ..core import merkle
-from ..core.canonical import canonical, strict_loads
+from ..core.canonical import canonical
 from ..core.engine import Engine, status_core
-from ..core.notes import Note, NoteError, parse_checkpoint, parse_note, verify_cosignature, verify_note
+from ..core.notes import Note, NoteError, parse_checkpoint, parse_note, verify_cosignature
 from ..core.pact import Pact
 from ..core.statements import Rejection, decode_envelope
-from ..core.status import STATUS_TYPE, StatusError, decode_core, signing_monitors, status_envelope
-from ..log import LogWriter, Refused, Result
+from ..core.status import StatusError, decode_core, signing_monitors, status_envelope
+from ..log import LogWriter, Result
 from ..store import open_store
 
 log = logging.getLogger("pausepact.server")
@@ -323,13 +323,5 @@ class LogService:
             self.follow_store.put_checkpoint(cp.size, merged.render(), len(cosigners))
         return len(cosigners), None
 
-    def verify_own_note(self, text: str) -> bool:
-        log_keys = [raw for pid, raw in self.pact.key_owner.values() if pid == self.pact.log_party.id]
-        return any(verify_note(parse_note(text), self.pact.origin, k) for k in log_keys)
 
-
-def parse_status_body(body: bytes) -> Any:
-    return strict_loads(body)
-
-
-__all__ = ["Hub", "LogService", "Refused", "STATUS_TYPE", "ServerConfig"]
+__all__ = ["Hub", "LogService", "ServerConfig"]

@@ -64,7 +64,6 @@ from .evidence import Report
 from .model import PendingReport, Proposal, Run, Scope
 
 EXPIRY = 30 * 86400
-NEVER = None
 
 
 class Engine:
