@@ -30,6 +30,7 @@ from rich.console import Console
 from . import keyfiles
 from .client import ClientError, PactClient
 from .core.durations import format_time, parse_time
+from .init_pact import party_lines
 from .pactio import load_pact
 from .signer import Signer
 
@@ -226,21 +227,10 @@ class Demo:
 
     def write_pact(self) -> Path:
         self.folder.mkdir(parents=True, exist_ok=True)
-        lines = []
-        for pid in [*DEVELOPERS, *MONITORS, "log"]:
-            role = "developer" if pid in DEVELOPERS else "monitor" if pid in MONITORS else "log"
-            # Lab A's training cluster has its own key: its guard never races the lab's other statements for a seq
-            names = [pid, "lab-a-cluster"] if pid == "lab-a" else [pid]
-            keys = []
-            for name in names:
-                kp = self.folder / "keys" / f"{name}.pem"
-                if kp.exists():
-                    key = keyfiles.read_private_key(kp)
-                else:
-                    key = keyfiles.generate()
-                    keyfiles.write_private_key(kp, key)
-                keys.append(f'"{keyfiles.public_text(key)}"')
-            lines.append(f'  - {{id: {pid}, name: {NAMES[pid]}, role: {role}, keys: [{", ".join(keys)}]}}')
+        specs = [(pid, "developer" if pid in DEVELOPERS else "monitor" if pid in MONITORS else "log", NAMES[pid])
+                 for pid in [*DEVELOPERS, *MONITORS, "log"]]
+        # Lab A's training cluster has its own key: its guard never races the lab's other statements for a seq
+        lines, _ = party_lines(self.folder, specs, {"lab-a": ["lab-a-cluster"]}, reuse=True)
         path = self.folder / "pact.yaml"
         path.write_text(PACT.format(parties="\n".join(lines)))
         return path

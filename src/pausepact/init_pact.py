@@ -109,6 +109,29 @@ def _check_ids(ids: list[str]) -> None:
         seen.add(i)
 
 
+def party_lines(directory: Path, parties: list[tuple[str, str, str]], extra_keys: dict[str, list[str]] | None = None,
+                reuse: bool = False) -> tuple[list[str], dict[str, Path]]:
+    """Keys for ``(id, role, name)`` parties in ``DIR/keys/<key name>.pem`` and the pact's ``parties:`` lines.
+
+    ``extra_keys`` gives a party more keys (e.g. one per training cluster, so guards never race for a seq).
+    With ``reuse`` an existing key file is kept; otherwise an existing file is an error, never overwritten.
+    """
+    lines, paths = [], {}
+    for pid, role, name in parties:
+        keys = []
+        for key_name in [pid, *(extra_keys or {}).get(pid, [])]:
+            path = directory / "keys" / f"{key_name}.pem"
+            if reuse and path.exists():
+                key = keyfiles.read_private_key(path)
+            else:
+                key = keyfiles.generate()
+                keyfiles.write_private_key(path, key)
+            paths[key_name] = path
+            keys.append(f'"{keyfiles.public_text(key)}"')
+        lines.append(f"  - {{id: {pid}, name: {name}, role: {role}, keys: [{', '.join(keys)}]}}")
+    return lines, paths
+
+
 def init_pact(directory: Path, pact_id: str, developers: list[str], monitors: list[str]) -> InitResult:
     """Write ``DIR/pact.yaml`` and one private key per party in ``DIR/keys/`` (mode 0600)."""
     if not developers or not monitors:
@@ -118,16 +141,9 @@ def init_pact(directory: Path, pact_id: str, developers: list[str], monitors: li
     pact_path = directory / "pact.yaml"
     if pact_path.exists():
         raise InputError(f"{pact_path}: already exists; choose an empty directory")
-    lines = []
-    key_paths: dict[str, Path] = {}
-    for role, ids in (("developer", developers), ("monitor", monitors), ("log", ["log"])):
-        for pid in ids:
-            key = keyfiles.generate()
-            kp = directory / "keys" / f"{pid}.pem"
-            keyfiles.write_private_key(kp, key)
-            key_paths[pid] = kp
-            name = "Pact Log" if role == "log" else pid.replace("-", " ").title()
-            lines.append(f'  - {{id: {pid}, name: {name}, role: {role}, keys: ["{keyfiles.public_text(key)}"]}}')
+    specs = [(d, "developer", d.replace("-", " ").title()) for d in developers]
+    specs += [(m, "monitor", m.replace("-", " ").title()) for m in monitors] + [("log", "log", "Pact Log")]
+    lines, key_paths = party_lines(directory, specs)
     text = TEMPLATE.format(
         file=pact_path,
         pact_id=pact_id,

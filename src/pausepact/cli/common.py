@@ -25,6 +25,8 @@ PactOpt = Annotated[Path, typer.Option("--pact", help="the pact file (YAML)", sh
 JsonOpt = Annotated[bool, typer.Option("--json", help="machine-readable output")]
 StoreOpt = Annotated[str, typer.Option("--store", help="sqlite:///PATH or postgresql://...")]
 KeyOpt = Annotated[Path, typer.Option("--key", help="private key file (PEM PKCS#8 Ed25519)", show_default=False)]
+LogKeyOpt = Annotated[Path, typer.Option("--key", help="the log party's private key (signs checkpoints)", show_default=False)]
+MaxSkewOpt = Annotated[int, typer.Option(help="seconds a statement's time may differ from the log's clock")]
 
 
 def parse_time_option(value: str | None, name: str) -> int | None:

@@ -27,6 +27,8 @@ from .common import (
     DEFAULT_STORE,
     JsonOpt,
     KeyOpt,
+    LogKeyOpt,
+    MaxSkewOpt,
     PactOpt,
     StoreOpt,
     now,
@@ -88,10 +90,10 @@ def _checker(pact_path: Path, workers: int | None = None) -> Iterator[tuple[Pact
 def append(
     entries: Annotated[Path, typer.Argument(help="JSON Lines of envelopes ('-' for stdin)")],
     pact: PactOpt,
-    key: Annotated[Path, typer.Option("--key", help="the log party's private key (signs checkpoints)")],
+    key: LogKeyOpt,
     store: StoreOpt = DEFAULT_STORE,
     clock: Annotated[str, typer.Option(help="'wall' (the log's clock is now) or 'statement' (import history: each statement's own time)")] = "wall",
-    max_skew: Annotated[int, typer.Option(help="seconds a statement's time may differ from the log's clock")] = 300,
+    max_skew: MaxSkewOpt = 300,
     batch: Annotated[int, typer.Option(help="statements per checkpoint")] = 1000,
     json_out: JsonOpt = False,
 ) -> None:

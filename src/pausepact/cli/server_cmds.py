@@ -18,7 +18,7 @@ from ..errors import InputError
 from ..pactio import load_pact, read_pact_bytes
 from ..signer import Signer
 from . import app
-from .common import DEFAULT_STORE, JsonOpt, KeyOpt, PactOpt, StoreOpt, out, print_json
+from .common import DEFAULT_STORE, JsonOpt, KeyOpt, LogKeyOpt, MaxSkewOpt, PactOpt, StoreOpt, out, print_json
 
 ServerOpt = Annotated[str, typer.Option("--server", help="the pact server's URL, e.g. http://127.0.0.1:8000")]
 ClockStart = Annotated[str | None, typer.Option("--clock-start", help="simulated clock: start time (YYYY-MM-DDTHH:MM:SSZ)")]
@@ -31,11 +31,11 @@ app.add_typer(log_cmd, name="log")
 @app.command()
 def serve(
     pact: PactOpt,
-    key: Annotated[Path, typer.Option("--key", help="the log party's private key (signs checkpoints)")],
+    key: LogKeyOpt,
     store: StoreOpt = DEFAULT_STORE,
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
-    max_skew: Annotated[int, typer.Option(help="seconds a statement's time may differ from the log's clock")] = 300,
+    max_skew: MaxSkewOpt = 300,
     clock_start: ClockStart = None,
     clock_speed: ClockSpeed = 1.0,
     clock_anchor: ClockAnchor = None,
