@@ -10,7 +10,7 @@ pool round trip would cost more than it saves.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
@@ -70,6 +70,16 @@ class EnvelopeChecker:
 
     def check(self, envelopes: Sequence[Any]) -> list[Checked]:
         return self._map(envelopes, check_one, _chunk)
+
+    def stream(self, envelopes: Sequence[Any], chunk: int = 2000) -> Iterator[Checked]:
+        """``check`` as a stream: the pool checks later chunks while the caller consumes earlier ones."""
+        if len(envelopes) < SERIAL_BELOW or self.workers <= 1:
+            yield from (check_one(e, self.pact) for e in envelopes)
+            return
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_init, initargs=(self.pact_bytes,))
+        for part in self._pool.map(_chunk, [envelopes[i:i + chunk] for i in range(0, len(envelopes), chunk)]):
+            yield from part
 
     def check_for_order(self, envelopes: Sequence[Any]) -> list[Ordered | Rejection]:
         """Like ``check`` but returns only (keyid, seq, time, leaf hash) per valid envelope."""

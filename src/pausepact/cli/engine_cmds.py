@@ -26,15 +26,13 @@ def _replay(pact_path: Path, entries: Path, at: str | None) -> tuple[Engine, int
     as_of = parse_time_option(at, "--at")
     engine = Engine(pact)
     with EnvelopeChecker(pact, read_pact_bytes(pact_path)) as checker, progress(len(lines), "replaying") as advance:
-        for start in range(0, len(lines), 20000):
-            for i, c in enumerate(checker.check(lines[start:start + 20000]), start):
-                if as_of is not None and isinstance(c, SignedStatement) and c.statement.t > as_of:
-                    break
-                engine.apply(i, c)
-            else:
-                advance(min(20000, len(lines) - start))
-                continue
-            break
+        # the pool checks signatures of later entries while the engine applies earlier ones
+        for i, c in enumerate(checker.stream(lines)):
+            if as_of is not None and isinstance(c, SignedStatement) and c.statement.t > as_of:
+                break
+            engine.apply(i, c)
+            if i % 10000 == 9999:
+                advance(10000)
     if as_of is None:
         as_of = engine.last_time if engine.last_time is not None else 0
     return engine.view(as_of), as_of
