@@ -76,3 +76,16 @@ def progress_of(description: str) -> Iterator[Callable[[int, int], None]]:
                   console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task(description, total=None)
         yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
+def body_option(text: str) -> dict[str, Any]:
+    """The ``--body`` option: a strict JSON object, or InputError saying why not."""
+    from ..core.canonical import JsonError, strict_loads
+
+    try:
+        body = strict_loads(text)
+    except JsonError as e:
+        raise InputError(f"--body: {e}") from None
+    if not isinstance(body, dict):
+        raise InputError("--body must be a JSON object")
+    return body

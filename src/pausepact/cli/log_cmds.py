@@ -12,7 +12,6 @@ import typer
 
 from .. import keyfiles
 from ..checking import EnvelopeChecker
-from ..core.canonical import JsonError, strict_loads
 from ..core.keys import keyid
 from ..core.pact import Pact
 from ..core.statements import Rejection, check
@@ -31,6 +30,7 @@ from .common import (
     MaxSkewOpt,
     PactOpt,
     StoreOpt,
+    body_option,
     now,
     out,
     parse_time_option,
@@ -64,12 +64,7 @@ def statement(
 ) -> None:
     """Print a signed statement envelope (one JSON line), checked against the pact first."""
     p = load_pact(pact)
-    try:
-        body_obj = strict_loads(body)
-    except JsonError as e:
-        raise InputError(f"--body: {e}") from None
-    if not isinstance(body_obj, dict):
-        raise InputError("--body must be a JSON object")
+    body_obj = body_option(body)
     t = parse_time_option(time, "--time")
     env = Signer(p, party, keyfiles.read_private_key(key)).sign(type_, body_obj, t if t is not None else now(), seq=seq)
     try:

@@ -13,12 +13,11 @@ import typer
 from .. import keyfiles
 from ..client import ClientError, PactClient
 from ..clock import Clock
-from ..core.canonical import JsonError, strict_loads
 from ..errors import InputError
 from ..pactio import load_pact, read_pact_bytes
 from ..signer import Signer
 from . import app
-from .common import DEFAULT_STORE, JsonOpt, KeyOpt, LogKeyOpt, MaxSkewOpt, PactOpt, StoreOpt, out, print_json
+from .common import DEFAULT_STORE, JsonOpt, KeyOpt, LogKeyOpt, MaxSkewOpt, PactOpt, StoreOpt, body_option, out, print_json
 
 ServerOpt = Annotated[str, typer.Option("--server", help="the pact server's URL, e.g. http://127.0.0.1:8000")]
 ClockStart = Annotated[str | None, typer.Option("--clock-start", help="simulated clock: start time (YYYY-MM-DDTHH:MM:SSZ)")]
@@ -109,12 +108,7 @@ def submit(
     json_out: JsonOpt = False,
 ) -> None:
     """Sign a statement and submit it; the next seq and the time are picked from the log itself."""
-    try:
-        body_obj = strict_loads(body)
-    except JsonError as e:
-        raise InputError(f"--body: {e}") from None
-    if not isinstance(body_obj, dict):
-        raise InputError("--body must be a JSON object")
+    body_obj = body_option(body)
     with _client(server, pact) as c:
         receipt = c.submit(Signer(c.pact, party, keyfiles.read_private_key(key)), type_, body_obj)
     if json_out:

@@ -27,7 +27,7 @@ from typing import Any, Literal
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from .canonical import JsonError, canonical, strict_loads
-from .durations import TimeFormatError, parse_time
+from .durations import TimeFormatError, is_time, parse_time
 from .keys import b64decode_strict, keyid, verify_ed25519
 from .pact import Pact
 
@@ -173,7 +173,7 @@ def check_body(st: Statement, pact: Pact) -> None:
                 problem = f"unknown indicator {b['indicator']!r}"
             elif not _number(b["value"]):
                 problem = "value must be a finite number"
-            elif not _is_time(b["measured_at"]):
+            elif not is_time(b["measured_at"]):
                 problem = "measured_at must be a time YYYY-MM-DDTHH:MM:SSZ"
             elif "evidence" in b and (err := _evidence(b["evidence"])):
                 problem = err
@@ -231,20 +231,10 @@ def check_body(st: Statement, pact: Pact) -> None:
         if problem is None:
             if b["level"] not in pact.levels:
                 problem = f"unknown level {b['level']!r}"
-            elif not _is_time(b["since"]):
+            elif not is_time(b["since"]):
                 problem = "since must be a time YYYY-MM-DDTHH:MM:SSZ"
     if problem:
         raise Rejection("body", f"{t}: {problem}")
-
-
-def _is_time(v: Any) -> bool:
-    if not isinstance(v, str):
-        return False
-    try:
-        parse_time(v)
-    except TimeFormatError:
-        return False
-    return True
 
 
 def parse_envelope_json(raw: bytes | str) -> dict[str, Any]:
