@@ -16,7 +16,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-from . import collect_cmds, engine_cmds, guard_cmds, log_cmds, pact_cmds, server_cmds  # noqa: E402,F401  (registers commands)
+from . import collect_cmds, demo_cmds, engine_cmds, guard_cmds, log_cmds, monitor_cmds, pact_cmds, party_cmds, server_cmds  # noqa: E402,F401  (registers commands)
 
 
 def main() -> None:

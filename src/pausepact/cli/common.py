@@ -89,3 +89,8 @@ def body_option(text: str) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise InputError("--body must be a JSON object")
     return body
+
+ServerOpt = Annotated[str, typer.Option("--server", help="the pact server's URL, e.g. http://127.0.0.1:8000")]
+ClockStart = Annotated[str | None, typer.Option("--clock-start", help="simulated clock: start time (YYYY-MM-DDTHH:MM:SSZ)")]
+ClockSpeed = Annotated[float, typer.Option("--clock-speed", help="simulated clock: seconds per real second (86400: a day a second)")]
+ClockAnchor = Annotated[float | None, typer.Option("--clock-anchor", help="simulated clock: the real Unix time at which it reads --clock-start (default: now)")]

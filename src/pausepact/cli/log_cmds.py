@@ -186,7 +186,7 @@ def verify(
 ) -> None:
     """Independently verify a log: every envelope and rule, the tree, the log signature and the witness quorum."""
     if server is not None:
-        from .server_cmds import fetch_for_verify
+        from .party_cmds import fetch_for_verify
 
         lines, note_text = fetch_for_verify(server, pact)
         note = note_text.encode()

@@ -1,0 +1,30 @@
+"""The demo command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from . import app
+from .common import out
+
+
+@app.command()
+def demo(
+    directory: Annotated[Path | None, typer.Option("--dir", help="folder for the pact, keys, log and logs (default: a new temp folder)")] = None,
+    fast: Annotated[bool, typer.Option("--fast", help="compress time (about 40 s for the year) and exit 0 only if every expected transition happened")] = False,
+    keep_running: Annotated[bool, typer.Option("--keep-running", help="leave the server running afterwards, for the dashboard")] = False,
+    port: Annotated[int, typer.Option(help="port for the server")] = 8000,
+    speed: Annotated[float | None, typer.Option(help="simulated seconds per real second (default 3 days/s; --fast: 10 days/s)")] = None,
+) -> None:
+    """Play a year of a coordinated pause on a real server with three monitors, narrated, then verify the log."""
+    import tempfile
+
+    from ..demo import run_demo
+
+    folder = directory or Path(tempfile.mkdtemp(prefix="pausepact-demo-"))
+    if not run_demo(folder, fast, keep_running, port, speed):
+        out.print(f"[red]the demo did not show every expected transition; logs in {folder / 'logs'}[/]")
+        raise typer.Exit(1)

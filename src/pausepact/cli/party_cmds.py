@@ -1,0 +1,118 @@
+"""Commands a party runs against a server: submit, status, state, log entries|checkpoint|proof."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .. import keyfiles
+from ..client import PactClient
+from ..errors import InputError
+from ..pactio import load_pact
+from ..signer import Signer
+from . import app
+from .common import JsonOpt, KeyOpt, PactOpt, ServerOpt, body_option, out, print_json
+
+log_cmd = typer.Typer(help="Read the log: entries, proofs, checkpoints.", no_args_is_help=True)
+app.add_typer(log_cmd, name="log")
+
+
+def _client(server: str, pact: Path) -> PactClient:
+    return PactClient(server, load_pact(pact))
+
+
+@app.command()
+def submit(
+    type_: Annotated[str, typer.Argument(metavar="TYPE", help="sign, report, countersign, attest, propose, vote, cancel, run or ack")],
+    server: ServerOpt,
+    pact: PactOpt,
+    party: Annotated[str, typer.Option("--as", help="the signing party's id", show_default=False)],
+    key: KeyOpt,
+    body: Annotated[str, typer.Option("--body", help="the body as JSON")] = "{}",
+    json_out: JsonOpt = False,
+) -> None:
+    """Sign a statement and submit it; the next seq and the time are picked from the log itself."""
+    body_obj = body_option(body)
+    with _client(server, pact) as c:
+        receipt = c.submit(Signer(c.pact, party, keyfiles.read_private_key(key)), type_, body_obj)
+    if json_out:
+        print_json(receipt)
+    else:
+        out.print(f"accepted as entry {receipt['index']} (leaf {receipt['leaf_hash'][:16]}…), in checkpoint:\n{receipt['checkpoint']}")
+
+
+@app.command()
+def status(server: ServerOpt, pact: PactOpt, json_out: JsonOpt = False) -> None:
+    """The server's signed status, verified against the pinned pact (exit 1 if it fails any check)."""
+    with _client(server, pact) as c:
+        accepted = c.status(int(time.time()))
+    if json_out:
+        print_json(accepted.core)
+        return
+    core = accepted.core
+    out.print(f"status of {core['pact']} at tree size {core['tree_size']}, issued {core['issued_at']}, "
+              f"expires {core['expires_at']}: level [bold]{core['level']}[/]")
+    for d, p in core["parties"].items():
+        flop = "no limit" if p["max_training_flop"] is None else f"{p['max_training_flop']:.3g} FLOP"
+        out.print(f"  {d}: {p['level']}, training {flop}, deployments {'allowed' if p['new_deployments'] else 'forbidden'}")
+
+
+@app.command()
+def state(server: ServerOpt, pact: PactOpt, json_out: JsonOpt = False) -> None:
+    """The server's full state as of now (unsigned: replay it yourself to check it)."""
+    from .engine_cmds import _print_state
+
+    with _client(server, pact) as c:
+        s = c.state()
+    if json_out:
+        print_json(s)
+    else:
+        _print_state(s)
+
+
+@log_cmd.command("entries")
+def log_entries(server: ServerOpt, pact: PactOpt, start: int = 0, end: int | None = None) -> None:
+    """Print entries [start, end) as JSON Lines (the export format)."""
+    with _client(server, pact) as c:
+        stop = end if end is not None else int(c.checkpoint(latest=True).split("\n")[1])
+        for e in c.entries(start, stop):
+            print(json.dumps(e["envelope"], separators=(",", ":")))
+
+
+@log_cmd.command("checkpoint")
+def log_checkpoint(server: ServerOpt, pact: PactOpt,
+                   latest: Annotated[bool, typer.Option("--latest", help="the newest, cosigned or not")] = False) -> None:
+    """Print the latest checkpoint (cosigned by the witness quorum unless --latest), after checking its log signature."""
+    with _client(server, pact) as c:
+        print(c.checkpoint(latest=latest), end="")
+
+
+@log_cmd.command("proof")
+def log_proof(server: ServerOpt, pact: PactOpt,
+              index: Annotated[int | None, typer.Option(help="inclusion proof of this entry")] = None,
+              size: Annotated[int | None, typer.Option(help="tree size for the inclusion proof")] = None,
+              first: Annotated[int | None, typer.Option(help="consistency proof from this size")] = None,
+              second: Annotated[int | None, typer.Option(help="consistency proof to this size")] = None) -> None:
+    """Print an inclusion (--index --size) or consistency (--first --second) proof as JSON."""
+    with _client(server, pact) as c:
+        if index is not None and size is not None:
+            print_json({"index": index, "size": size, "hashes": [h.hex() for h in c.inclusion_proof(index, size)]})
+        elif first is not None and second is not None:
+            print_json({"first": first, "second": second, "hashes": [h.hex() for h in c.consistency_proof(first, second)]})
+        else:
+            raise InputError("give --index and --size, or --first and --second")
+
+
+def fetch_for_verify(server: str, pact: Path) -> tuple[list[bytes], str]:
+    """The log's entries up to its latest witnessed checkpoint, and that checkpoint."""
+    with _client(server, pact) as c:
+        note = c.checkpoint()
+        size = int(note.split("\n")[1])
+        entries = c.entries(0, size)
+    from ..core.canonical import canonical
+
+    return [canonical(e["envelope"]) for e in entries], note
