@@ -26,14 +26,24 @@ SERIAL_BELOW = 512
 _worker_pact: Pact | None = None
 
 
+UNDECODABLE = "the envelope cannot be decoded: a value in it is out of range or of an unexpected kind"
+
+
 def check_one(envelope: Any, pact: Pact) -> Checked:
-    """Decode and verify one envelope; a Rejection is returned, not raised."""
+    """Decode and verify one envelope; never raises.
+
+    A Rejection is returned, not raised. Any other fault while decoding one
+    envelope (a decoder's bug met by hostile bytes) is that envelope's own
+    ``malformed``, so it can never fail its neighbours in a batch.
+    """
     try:
         ss = decode_envelope(envelope, pact)
+        if not verify_signature(ss):
+            return Rejection("bad-signature", "signature does not verify")
     except Rejection as r:
         return r
-    if not verify_signature(ss):
-        return Rejection("bad-signature", "signature does not verify")
+    except Exception:  # noqa: BLE001 - hostile input must not reach the batch; see docstring
+        return Rejection("malformed", UNDECODABLE)
     return ss
 
 

@@ -85,6 +85,12 @@ def check_checkpoint(pact: Pact, note_text: str | bytes, size: int, root: bytes)
 
 
 def verify_log(pact: Pact, envelopes: Sequence[object], checkpoint_note: str | bytes, checker: EnvelopeChecker) -> VerifyReport:
+    """Verify entries then checkpoint; raises VerificationFailed (and nothing else) on any input."""
     size, root = check_entries(pact, envelopes, checker)
-    cosigners = check_checkpoint(pact, checkpoint_note, size, root)
+    try:
+        cosigners = check_checkpoint(pact, checkpoint_note, size, root)
+    except VerificationFailed:
+        raise
+    except Exception:  # noqa: BLE001 - a hostile note is a failed verification, never a crash
+        raise VerificationFailed("checkpoint: malformed: it cannot be read as a signed checkpoint note") from None
     return VerifyReport(size, root, cosigners)
