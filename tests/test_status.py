@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import base64
+import copy
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pausepact.core import merkle
 from pausepact.core.engine import Engine, status_core
-from pausepact.core.status import StatusError, status_envelope, status_signature, verify_status
+from pausepact.core.status import STATUS_TYPE, StatusError, check_core, decode_core, status_envelope, status_signature, verify_status
 from pausepact.keyfiles import public_raw
 
 from .factory import key, make_pact
@@ -58,3 +61,116 @@ def test_rollback_is_refused() -> None:
         verify_status(signed(core(issued=T, size=3), "aisi", "eval-org"), PACT, T + 61, newer)
     with pytest.raises(StatusError, match="rollback"):
         verify_status(signed(core(issued=T + 30, size=6), "aisi", "eval-org"), PACT, T + 61, newer)
+
+
+# --- the closed core, member by member (issue 11: a type-confused core signed by a quorum) -----------------
+
+def good_core() -> dict[str, Any]:
+    return core(size=4) | {"root_hash": "ab" * 32}
+
+
+def mutate(path: str, value: Any) -> dict[str, Any]:
+    c = copy.deepcopy(good_core())
+    *where, last = path.split(".")
+    target = c
+    for p in where:
+        target = target[p]
+    if value is DELETE:
+        del target[last]
+    else:
+        target[last] = value
+    return c
+
+
+DELETE = object()
+TYPE_CONFUSED = [
+    ("parties.lab-a.max_training_flop", "1e24"), ("parties.lab-a.max_training_flop", True),
+    ("parties.lab-a.max_training_flop", -1), ("parties.lab-a.max_training_flop", [1]),
+    ("parties.lab-a.new_deployments", "yes"), ("parties.lab-a.new_deployments", 1), ("parties.lab-a.new_deployments", None),
+    ("parties.lab-a.level", "mayhem"), ("parties.lab-a.level", 0), ("parties.lab-a.extra", 1), ("parties.lab-a.level", DELETE),
+    ("parties.lab-a", None), ("parties.lab-a", []), ("parties.stranger", {"level": "normal", "max_training_flop": None,
+                                                                        "new_deployments": True}),
+    ("parties.lab-b", DELETE), ("parties", []), ("parties", None),
+    ("tree_size", True), ("tree_size", "4"), ("tree_size", 4.5), ("tree_size", -1), ("tree_size", None),
+    ("root_hash", "AB" * 32), ("root_hash", "ab" * 31), ("root_hash", 7), ("root_hash", "zz" * 32),
+    ("issued_at", 1798761600), ("issued_at", "2027-01-01T00:00:00.0Z"), ("issued_at", "2027-01-01 00:00:00Z"),
+    ("as_of", "2027-01-01T00:00:01Z"), ("expires_at", None), ("since", 5), ("since", "yesterday"),
+    ("in_force", "true"), ("in_force", 1), ("level", "unknown-level"), ("level", None),
+    ("pact", "other"), ("pact_digest", "sha256:" + "0" * 64), ("extra", 1), ("level", DELETE),
+]
+
+
+@pytest.mark.parametrize("path,value", TYPE_CONFUSED, ids=[f"{p}={v!r}" if v is not DELETE else f"-{p}" for p, v in TYPE_CONFUSED])
+def test_check_core_refuses_each_malformed_member(path: str, value: Any) -> None:
+    bad = mutate(path, value)
+    with pytest.raises(StatusError):
+        check_core(bad, PACT)
+    # and, signed by a full quorum of monitors, such a core is still no status (it used to be accepted, L3)
+    with pytest.raises(StatusError):
+        verify_status(signed(bad, "aisi", "eval-org"), PACT, T + 1)
+
+
+def test_check_core_accepts_the_engines_core_and_names_the_member() -> None:
+    assert check_core(good_core(), PACT)["tree_size"] == 4
+    assert check_core(good_core() | {"since": "2026-12-01T00:00:00Z"}, PACT)
+    with pytest.raises(StatusError, match="max_training_flop"):
+        check_core(mutate("parties.lab-a.max_training_flop", "1e24"), PACT)
+    with pytest.raises(StatusError, match="not a JSON object"):
+        check_core([good_core()], PACT)
+
+
+def test_decode_core_with_the_pact_checks_members() -> None:
+    env = signed(mutate("tree_size", True), "aisi")
+    decode_core(env)  # without a pact: only the member set (kept for callers that check themselves)
+    with pytest.raises(StatusError, match="tree_size"):
+        decode_core(env, PACT)
+
+
+@pytest.mark.parametrize("envelope", [
+    None, 5, "status", [], [signed(core(), "aisi", "eval-org")],
+    {"payloadType": STATUS_TYPE, "payload": 5, "signatures": []},
+    {"payloadType": STATUS_TYPE, "payload": None, "signatures": []},
+    {"payloadType": STATUS_TYPE, "payload": ["x"], "signatures": []},
+    {"payloadType": STATUS_TYPE, "payload": "e30=", "signatures": {}},
+    {"payloadType": STATUS_TYPE, "payload": "e30=", "signatures": "x"},
+    {"payloadType": 5, "payload": "e30=", "signatures": []},
+    {"payloadType": STATUS_TYPE, "payload": "!!!", "signatures": []},
+    {"payloadType": STATUS_TYPE, "payload": base64.b64encode(b"[1,2]").decode(), "signatures": []},
+    {"payloadType": STATUS_TYPE, "payload": base64.b64encode(b'{"a":' + b"9" * 400 + b"}").decode(), "signatures": []},
+    {"payloadType": STATUS_TYPE, "payload": base64.b64encode(b"[" * 100000).decode(), "signatures": []},
+])
+def test_verify_status_refuses_non_envelopes_with_status_error_only(envelope: Any) -> None:
+    with pytest.raises(StatusError):
+        verify_status(envelope, PACT, T + 1)
+
+
+def test_signatures_that_are_not_objects_are_ignored() -> None:
+    env = signed(core(), "aisi", "eval-org")
+    env["signatures"] = [5, None, "x", {"keyid": 1, "sig": 2}, *env["signatures"]]
+    assert verify_status(env, PACT, T + 1).tree_size == 0
+
+
+def test_future_issued_at_is_refused_beyond_max_skew() -> None:
+    future = signed(core(issued=T + 86400, size=9), "aisi", "eval-org")
+    with pytest.raises(StatusError, match="after this clock"):
+        verify_status(future, PACT, T)  # L3: a status a day ahead used to be accepted and pinned the guard
+    with pytest.raises(StatusError, match="after this clock"):
+        verify_status(signed(core(issued=T + 301), "aisi", "eval-org"), PACT, T)
+    assert verify_status(signed(core(issued=T + 300), "aisi", "eval-org"), PACT, T).issued_at == T + 300
+    assert verify_status(signed(core(issued=T + 60), "aisi", "eval-org"), PACT, T, max_skew=60).issued_at == T + 60
+    with pytest.raises(StatusError):
+        verify_status(signed(core(issued=T + 61), "aisi", "eval-org"), PACT, T, max_skew=60)
+
+
+json_values = st.recursive(st.none() | st.booleans() | st.integers(-(2**60), 2**60) | st.floats(allow_nan=False)
+                           | st.text(max_size=30), lambda inner: st.lists(inner, max_size=3)
+                           | st.dictionaries(st.text(max_size=8), inner, max_size=3), max_leaves=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(path=st.sampled_from([p for p, _ in TYPE_CONFUSED]), value=json_values)
+def test_check_core_raises_only_status_error(path: str, value: Any) -> None:
+    try:
+        check_core(mutate(path, value), PACT)
+    except StatusError:
+        pass
