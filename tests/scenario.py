@@ -14,7 +14,7 @@ A scenario file (YAML) has::
         proposals: {p1: queued}
 
 Times are RFC 3339 or offsets from 2027-01-01T00:00:00Z such as ``+60d-1s``.
-``measured_at`` defaults to the statement's time. A statement may carry a fifth
+``measured_at`` defaults to the statement's time (and may be an offset too). A statement may carry a fifth
 element ``{forge: true}`` (bad signature), ``{seq: N}`` or ``{time: ...}`` overrides.
 """
 
@@ -63,15 +63,15 @@ def build(scn: dict[str, Any]) -> tuple[Any, list[Any]]:
         opts = row[4] if len(row) > 4 else {}
         party, _, n = str(who).partition("/")
         signer = parties(party, int(n or 0))
-        t = at(when)
+        t = at(opts.get("time", when))
         body = dict(body or {})
-        if type_ == "report" and "measured_at" not in body:
-            body["measured_at"] = format_time(t)
+        if type_ == "report":
+            body["measured_at"] = format_time(at(body["measured_at"])) if "measured_at" in body else format_time(t)
         if "digest_of" in body:  # countersign: name an earlier entry by its position
             body = {"statement": entries[body.pop("digest_of")]["digest"]}
         # an entry meant to be rejected must not advance the signer's seq
         seq = opts.get("seq", signer.seq + 1) if opts else None
-        st = signer.statement(type_, body, opts.get("time", t), seq=seq)
+        st = signer.statement(type_, body, t, seq=seq)
         env = sign_statement(st, key("stranger") if opts.get("forge") else signer.key)
         if opts.get("forge"):
             env["signatures"][0]["keyid"] = signer.keyid

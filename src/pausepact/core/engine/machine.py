@@ -33,11 +33,17 @@ Rules it enforces, in the order it applies them:
    attestation hold together; it executes after its timelock unless cancelled
    by a monitor, by ``clear`` ceasing to hold, or by its scope's level changing
    first. It is defeated once ``no`` votes make the quorum unreachable, and
-   expires 30 days after it was made if still active.
-8. **Runs** (``_runs``): a run is forbidden from the first moment its flop
-   exceeds the ``max_training_flop`` binding its party; ``run-over-limit`` for
-   a start above the limit or a heartbeat more than ``grace`` after it became
-   forbidden; ``run-not-stopped`` at forbidden + ``grace`` without a stop.
+   expires 30 days after it was made if still active. ``clear`` for leaving
+   level L judges every red line raising to L or higher, for every developer of
+   the scope, on reports made after the later of its own cutoff and the last
+   moment the scope was raised (``shown_clear``).
+8. **Runs** (``_runs``): a run's flop is the largest ever declared for it (a
+   ``start`` of an open run carries a flop like a heartbeat). A run is
+   forbidden from the first moment its flop exceeds the ``max_training_flop``
+   binding its party; ``run-over-limit`` for a start while the run's flop is
+   above the limit or a heartbeat more than ``grace`` after it became
+   forbidden; ``run-not-stopped`` at forbidden + ``grace`` without a stop,
+   naming the run's latest entry.
 
 Example::
 
@@ -132,6 +138,9 @@ class Engine:
 
         ``light=True`` gives only what a status core needs (levels and restrictions), without the
         history lists. Does not change the engine: later entries may still be applied.
+        Raises ValueError when ``as_of`` is before the last applied statement's time (or a moment
+        the engine was settled to): the engine cannot rewind, so a caller wanting an earlier state
+        replays the prefix of the log timed up to it.
         """
         if as_of is None:
             as_of = self.last_time if self.last_time is not None else 0
@@ -144,8 +153,12 @@ class Engine:
 
         Settling never touches ``rejected`` or ``void`` (only entries do), so the copy shares them:
         a view costs the size of the live state, not of the log's history. Use a view before
-        applying further entries to the engine.
+        applying further entries to the engine. Raises ValueError if ``as_of`` is before the clock.
         """
+        if self.clock is not None and as_of < self.clock:
+            # the engine holds only the present: entries and changes up to its clock are applied
+            raise ValueError(f"state as of {format_time(as_of)} is before the engine's clock "
+                             f"{format_time(self.clock)}: a state cannot be rewound; replay a prefix instead")
         memo: dict[int, Any] = {id(self.pact): self.pact, id(self.rejected): self.rejected, id(self.void): self.void}
         view = copy.deepcopy(self, memo)  # the pact is immutable: share it too
         view.settle(as_of)
@@ -242,20 +255,32 @@ class Engine:
             return ev.doubling_holds(rl, self._evidence(rl, dev, rl.indicator or ""), m)
         return any(m >= self._overdue_at(rl, dev, ind) for ind in self._overdue_indicators(rl))
 
-    def shown_clear(self, rl: RedLine, dev: str, m: int) -> bool:
-        """``clear`` for one red line and developer: positively shown not to hold on evidence after the raise."""
+    def shown_clear(self, rl: RedLine, dev: str, m: int, raised_at: int | None = None) -> bool:
+        """``clear`` for one red line and developer: positively shown not to hold on evidence after the raise.
+
+        "The raise" is the later of the red line's own cutoff for ``dev`` and ``raised_at`` (the last
+        moment the scope being left was raised): a red line raising above the level being left, never
+        cut, does not clear on reports older than the raise (contract v2, section 6 Clear).
+        """
+        if rl.kind == "overdue":
+            return not self.holds(rl, dev, m)
+        cut = self.cutoff.get((dev, rl.id))
+        if raised_at is not None and (cut is None or raised_at > cut):
+            cut = raised_at
+        reports = ev.after(self.series.get((dev, rl.indicator or ""), []), cut)
         if rl.kind == "threshold":
-            reports = self._evidence(rl, dev, rl.indicator or "")
             return bool(reports) and not ev.meets(rl, reports[-1].value)
-        if rl.kind == "doubling":
-            return ev.doubling_clear(rl, self._evidence(rl, dev, rl.indicator or ""), m)
-        return not self.holds(rl, dev, m)
+        return ev.doubling_clear(rl, reports, m)
 
     def clear_for(self, level: str, party: str | None, m: int) -> list[tuple[RedLine, str]]:
-        """The (red line, developer) pairs not yet shown clear for leaving ``level``; empty means clear."""
+        """The (red line, developer) pairs not yet shown clear for leaving ``level``; empty means clear.
+
+        Every developer of the scope counts, including developers bound after the raise.
+        """
         devs = [party] if party is not None else list(self.signed)
+        raised_at = self._scope(party).raised_at
         return [(rl, d) for rl in self.pact.red_lines if self.rank[rl.raise_] >= self.rank[level]
-                for d in devs if not self.shown_clear(rl, d, m)]
+                for d in devs if not self.shown_clear(rl, d, m, raised_at)]
 
     def _latest_report_index(self, rl: RedLine, dev: str) -> int | None:
         names = [rl.indicator] if rl.indicator else self._overdue_indicators(rl)
@@ -287,6 +312,7 @@ class Engine:
                 self.own_since[d] = m
         raising = self.rank[level] > self.rank[old]
         if raising:
+            scope.raised_at = m
             for d in ([party] if party else list(self.signed)):
                 for rl in self.pact.red_lines:
                     if self._red_line_rank[rl.id] <= self.rank[level]:
@@ -593,13 +619,14 @@ class Engine:
         run = self.runs.get(key)
         flop = float(b["flop"])
         if b["event"] == "start":
-            if run is not None:
-                self._void(index, f"run {b['run']!r} is already open")
-                return
-            run = Run(st.party, b["run"], flop, index, index, st.t)
-            self.runs[key] = run
+            if run is None:
+                run = Run(st.party, b["run"], flop, index, index, st.t)
+                self.runs[key] = run
+            else:  # a start of an open run carries its flop like a heartbeat (v1.1)
+                run.last_index = index
+                run.flop = max(run.flop, flop)
             limit = self.limit_for(st.party)
-            if limit is not None and flop > limit:
+            if limit is not None and run.flop > limit:
                 self._violation(st.party, "run-over-limit", b["run"], index, st.t)
             return
         if run is None:
@@ -609,7 +636,8 @@ class Engine:
         if b["event"] == "stop":
             del self.runs[key]
             return
-        run.flop = flop
+        # a run's declared size is a commitment: it never decreases (v2), so a lower heartbeat escapes nothing
+        run.flop = max(run.flop, flop)
         if run.forbidden_at is not None and st.t > run.forbidden_at + run.grace:
             self._violation(st.party, "run-over-limit", b["run"], index, st.t)
 

@@ -8,10 +8,14 @@ from typing import Any
 
 @dataclass
 class Scope:
-    """A level and when it was last entered (None: resting level, never left)."""
+    """A level, when it was last entered (by a raise or a drop) and when it was last raised.
+
+    None: the resting level, never left.
+    """
 
     level: str
     since: int | None = None
+    raised_at: int | None = None
 
 
 @dataclass
