@@ -15,8 +15,7 @@ parties' own statements.
 
 from __future__ import annotations
 
-import os
-import signal
+import socket
 import subprocess
 import sys
 import time
@@ -28,8 +27,10 @@ from typing import Any
 from rich.console import Console
 
 from . import keyfiles
+from .children import Children, terminate_as_interrupt
 from .client import ClientError, PactClient
 from .core.durations import format_time, parse_time
+from .errors import PausepactError
 from .init_pact import party_lines
 from .pactio import load_pact
 from .signer import Signer
@@ -211,13 +212,33 @@ EXPECTED: list[tuple[str, Callable[[dict[str, Any]], bool]]] = [
 ]
 
 
+class DemoError(PausepactError):
+    """The demo could not set up or run (port taken, server did not start, folder unusable)."""
+
+
+def _shown(value: object) -> str:
+    from .cli.common import shown  # the CLI's one way to print party-controlled text
+
+    return shown(value)
+
+
+def check_port_free(port: int) -> None:
+    """DemoError unless the server could listen on 127.0.0.1:``port`` (bound as uvicorn binds it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError as e:
+            raise DemoError(f"port {port} on 127.0.0.1 is not free ({e.strerror}): choose another with --port") from None
+
+
 @dataclass
 class Demo:
     folder: Path
     speed: float
     port: int
-    console: Console = field(default_factory=lambda: Console(highlight=False, soft_wrap=True))
-    procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    children: Children = field(default_factory=Children)
+    console: Console = field(default_factory=lambda: Console(highlight=False, soft_wrap=True, emoji=False))
 
     @property
     def url(self) -> str:
@@ -226,7 +247,10 @@ class Demo:
     # ---------------------------------------------------------------- set-up
 
     def write_pact(self) -> Path:
-        self.folder.mkdir(parents=True, exist_ok=True)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise DemoError(f"{self.folder}: cannot use as the demo's folder: {e.strerror}") from None
         specs = [(pid, "developer" if pid in DEVELOPERS else "monitor" if pid in MONITORS else "log", NAMES[pid])
                  for pid in [*DEVELOPERS, *MONITORS, "log"]]
         # Lab A's training cluster has its own key: its guard never races the lab's other statements for a seq
@@ -236,17 +260,22 @@ class Demo:
         return path
 
     def start(self) -> None:
-        pact = self.write_pact()
+        check_port_free(self.port)
+        try:
+            pact = self.write_pact()
+        except OSError as e:
+            raise DemoError(f"{self.folder}: cannot write the demo's files: {e.strerror}") from None
         self.anchor = time.time() + 3.0  # everyone's clock reads 2027-01-01 three real seconds from now
         clock = ["--clock-start", START, "--clock-speed", str(self.speed), "--clock-anchor", repr(self.anchor)]
         skew = str(int(max(300, self.speed * 0.5)))  # half a real second, in simulated seconds
         db = self.folder / "log.db"
-        for f in self.folder.glob("log.db*"):
-            f.unlink()
-        for f in self.folder.glob("monitor-*.json"):
-            f.unlink()
         logs = self.folder / "logs"
-        logs.mkdir(exist_ok=True)
+        try:
+            for f in [*self.folder.glob("log.db*"), *self.folder.glob("monitor-*.json")]:
+                f.unlink()
+            logs.mkdir(exist_ok=True)
+        except OSError as e:
+            raise DemoError(f"{self.folder}: cannot prepare the demo's folder: {e}") from None
         self._spawn(["serve", "--pact", str(pact), "--key", str(self.folder / "keys" / "log.pem"), "--store", f"sqlite:///{db}",
                      "--port", str(self.port), "--max-skew", skew, *clock], logs / "serve.log")
         for m in MONITORS:
@@ -261,8 +290,8 @@ class Demo:
                 self.client.checkpoint(latest=True)
                 break
             except ClientError:
-                if time.time() > deadline or any(p.poll() is not None for p in self.procs):
-                    raise RuntimeError(f"the server did not start; see {logs / 'serve.log'}") from None
+                if time.time() > deadline or self.children.any_exited():
+                    raise DemoError(f"the demo's server or a monitor did not start; see {logs}") from None
                 time.sleep(0.2)
         self.signers = {p: Signer(self.pact, p, keyfiles.read_private_key(self.folder / "keys" / f"{p}.pem"))
                         for p in DEVELOPERS + MONITORS}
@@ -271,9 +300,7 @@ class Demo:
                            f"one simulated day every {DAY / self.speed:.2f} s\n")
 
     def _spawn(self, args: list[str], log: Path) -> None:
-        out = open(log, "ab")
-        self.procs.append(subprocess.Popen([sys.executable, "-m", "pausepact", *args], stdout=out, stderr=subprocess.STDOUT,
-                                           start_new_session=True))
+        self.children.spawn_pausepact(args, log)
 
     def start_training(self) -> None:
         """Lab A's guarded training loop, in a thread: it stops when the pact says so and restarts when allowed."""
@@ -309,11 +336,11 @@ class Demo:
                         if run.must_stop:
                             self.training["stopped"] += 1
                             self.say(f"[bold red]Lab A's guarded run {run_id} saves a checkpoint at step {self.training['step']} "
-                                     f"and stops: {run.reason}[/]")
+                                     f"and stops: {_shown(run.reason)}[/]")
                 except RunRefused:
                     pass
                 except ClientError as e:
-                    self.say(f"[red]Lab A's guard: {e.diagnostics()}[/]")
+                    self.say(f"[red]Lab A's guard: {_shown(e.diagnostics())}[/]")
                 if self._training_done.is_set():
                     return
                 part += 1
@@ -327,19 +354,13 @@ class Demo:
         self.console.print(f"{format_time(self.sim_now())[:10]}  {text}")
 
     def stop(self) -> None:
+        """Stop the training thread and close connections; the processes are ``children``'s to stop."""
         if hasattr(self, "_training_done"):
             self._training_done.set()
             self._trainer.join(10)
             self.guard.close()
-        for p in self.procs:
-            if p.poll() is None:
-                os.killpg(p.pid, signal.SIGTERM)
-        for p in self.procs:
-            try:
-                p.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(p.pid, signal.SIGKILL)
-        self.client.close()
+        if hasattr(self, "client"):
+            self.client.close()
 
     # ---------------------------------------------------------------- running
 
@@ -368,7 +389,7 @@ class Demo:
             try:
                 receipt = self.client.submit(self.signers[step.party], step.type, body)
             except ClientError as e:
-                self.console.print(f"[red]{format_time(self.sim_now())[:10]}  refused: {step.says}: {e.diagnostics()}[/]")
+                self.console.print(f"[red]{format_time(self.sim_now())[:10]}  refused: {step.says}: {_shown(e.diagnostics())}[/]")
                 continue
             if step.type == "report" and body["indicator"] == "ai_rnd_score":
                 import base64
@@ -377,7 +398,7 @@ class Demo:
                 env = self.client.entries(receipt["index"], receipt["index"] + 1)[0]["envelope"]
                 reports[(step.party, int(step.day))] = hashlib.sha256(base64.b64decode(env["payload"])).hexdigest()
             date = format_time(self.sim_now())[:10]
-            self.console.print(f"{date}  [dim]#{receipt['index']:<4}[/] {step.says}")
+            self.console.print(f"{date}  [dim]#{_shown(receipt.get('index')):<4}[/] {step.says}")
             self.watch()
         self.wait_until(t0 + 365 * DAY, self.watch)
         time.sleep(min(1.0, 2 * DAY / self.speed))  # let the monitors sign the year's last status
@@ -393,41 +414,45 @@ class Demo:
             st = self.client.state()
         except ClientError:
             return
+        # the state comes from a server: every value in it is printed through _shown, never as markup
         seen = self._seen
-        date = st["as_of"][:10]
+        date = _shown(st["as_of"][:10])
         for r in st["reasons"][seen["reasons"]:]:
-            cause = f"red line {r['red_line']} held for {r['party']}" if r["red_line"] else f"emergency proposal {r['proposal']}"
-            who = "every bound developer" if r["scope"] == "all" else r["party"]
-            limit = self.pact.restriction(r["level"]).max_training_flop
+            cause = (f"red line {_shown(r['red_line'])} held for {_shown(r['party'])}" if r["red_line"]
+                     else f"emergency proposal {_shown(r['proposal'])}")
+            who = "every bound developer" if r["scope"] == "all" else _shown(r["party"])
+            limit = self.pact.restriction(r["level"]).max_training_flop if r["level"] in self.pact.levels else None
             lim = f"; training limited to {limit:.0e} FLOP" if limit is not None else ""
-            self.console.print(f"[bold yellow]{r['at'][:10]}  ▲ {who} raised to {r['level']}[/]: {cause} "
-                               f"(evidence entry #{r['index']}){lim}")
+            self.console.print(f"[bold yellow]{_shown(r['at'][:10])}  ▲ {who} raised to {_shown(r['level'])}[/]: {cause} "
+                               f"(evidence entry #{_shown(r['index'])}){lim}")
         seen["reasons"] = len(st["reasons"])
         if st["in_force"] and seen.get("in_force") is None:
-            self.console.print(f"[bold green]{date}  ● the pact is in force: {', '.join(st['signatories']['developers'])} are bound[/]")
+            self.console.print(f"[bold green]{date}  ● the pact is in force: {_shown(', '.join(st['signatories']['developers']))} are bound[/]")
             seen["in_force"] = True
         for p in st["proposals"]:
             if seen["proposals"].get(p["id"]) != p["state"]:
                 seen["proposals"][p["id"]] = p["state"]
-                extra = f", executes {p['executes_at'][:10]} unless cancelled" if p["state"] == "queued" else ""
-                if p["state"] == "executed" and p["action"] == "resume":
+                extra = f", executes {_shown(p['executes_at'][:10])} unless cancelled" if p["state"] == "queued" else ""
+                if p["state"] == "executed" and p["action"] == "resume" and p["level"] in self.pact.resumption:
                     rule = self.pact.resumption[p["level"]]
-                    self.console.print(f"[bold green]{date}  ▼ resumption {p['id']} executed: {p['level']} → {rule.to}[/]")
+                    self.console.print(f"[bold green]{date}  ▼ resumption {_shown(p['id'])} executed: {_shown(p['level'])} → {_shown(rule.to)}[/]")
                 elif p["state"] != "active":
-                    self.console.print(f"{date}  proposal {p['id']} {p['state']}{extra}")
+                    self.console.print(f"{date}  proposal {_shown(p['id'])} {_shown(p['state'])}{extra}")
         for v in st["violations"][seen["violations"]:]:
-            self.console.print(f"[bold red]{v['at'][:10]}  ✖ violation: {v['kind']} by {v['party']} (run {v['run']}, entry #{v['index']})[/]")
+            self.console.print(f"[bold red]{_shown(v['at'][:10])}  ✖ violation: {_shown(v['kind'])} by {_shown(v['party'])} "
+                               f"(run {_shown(v['run'])}, entry #{_shown(v['index'])})[/]")
         seen["violations"] = len(st["violations"])
         if st["resumption"] and st["resumption"].get("missing") != seen.get("missing") and st["resumption"]["proposal"]:
             seen["missing"] = st["resumption"]["missing"]
-            self.console.print(f"[dim]{date}  to leave {st['resumption']['level']}: {'; '.join(st['resumption']['missing']) or 'ready'}[/]")
+            self.console.print(f"[dim]{date}  to leave {_shown(st['resumption']['level'])}: "
+                               f"{_shown('; '.join(st['resumption']['missing']) or 'ready')}[/]")
         try:
             if st["tree_size"] == 0:
                 raise ClientError("nothing to narrate yet")
             status = self.client.status(self.sim_now())
             if status.core["level"] != seen.get("status_level"):
                 seen["status_level"] = status.core["level"]
-                self.console.print(f"[cyan]{date}  status signed by the monitors: level {status.core['level']} "
+                self.console.print(f"[cyan]{date}  status signed by the monitors: level {_shown(status.core['level'])} "
                                    f"(tree size {status.tree_size}); guards obey this[/]")
         except ClientError:
             pass
@@ -445,24 +470,30 @@ class Demo:
             ok &= good
             self.console.print(f"  {'[green]✓' if good else '[red]✗'}[/] {what}")
         self.console.print("\n[bold]Independent verification of the whole log[/] (pausepact verify --server):")
-        r = subprocess.run([sys.executable, "-m", "pausepact", "verify", "--pact", str(self.folder / "pact.yaml"), "--server", self.url],
-                           capture_output=True, text=True)
-        self.console.print("  " + (r.stdout.strip() or r.stderr.strip()))
+        try:
+            r = subprocess.run([sys.executable, "-m", "pausepact", "verify", "--pact", str(self.folder / "pact.yaml"), "--server", self.url],
+                               capture_output=True, text=True, timeout=600)
+        except subprocess.TimeoutExpired:  # run() has killed it
+            raise DemoError("the independent verification did not finish in 600 s") from None
+        self.console.print("  " + _shown(r.stdout.strip() or r.stderr.strip()))
         return ok and r.returncode == 0
 
 
 def run_demo(folder: Path, fast: bool, keep_running: bool, port: int, speed: float | None = None) -> bool:
-    demo = Demo(folder, speed or (10 * DAY if fast else 3 * DAY), port)
-    demo.start()
-    try:
-        ok = demo.play()
-        if keep_running:
-            demo.console.print(f"\nThe server keeps running: open {demo.url}/ (Ctrl-C to stop).")
-            try:
-                while True:
-                    time.sleep(3600)
-            except KeyboardInterrupt:
-                pass
-        return ok
-    finally:
-        demo.stop()
+    """Play the demo; True if every expected transition happened and the log verified. Raises DemoError
+    (or KeyboardInterrupt) otherwise; on every way out, the server and monitors it started are stopped."""
+    with terminate_as_interrupt(), Children() as children:
+        demo = Demo(folder, speed or (10 * DAY if fast else 3 * DAY), port, children)
+        try:
+            demo.start()
+            ok = demo.play()
+            if keep_running:
+                demo.console.print(f"\nThe server keeps running: open {demo.url}/ (Ctrl-C to stop).")
+                try:
+                    while not children.any_exited():
+                        time.sleep(1)
+                except KeyboardInterrupt:
+                    pass
+            return ok
+        finally:
+            demo.stop()

@@ -11,7 +11,8 @@ from rich.table import Table
 from ..collect import CollectorError, Measurement
 from ..errors import InputError
 from . import app
-from .common import JsonOpt, err, out, print_json
+from .common import JsonOpt, err, out, print_json, shown
+from .party_cmds import warn_void
 
 collect_app = typer.Typer(help="Compute indicators from artefacts: git history, Inspect logs, lm-eval results, METR horizons.",
                           no_args_is_help=True)
@@ -51,10 +52,11 @@ def _emit(m: Measurement, json_out: bool, submitted: dict[str, Any] | None, tabl
         out.print(table)
     for k, v in m.details.items():
         if k not in ("windows", "series", "excluded_by_default") and v not in (None, {}, []):
-            out.print(f"{k}: {v}")
-    out.print(f"[bold]value {m.value:.6g}[/]   evidence {m.evidence['digest']} ({m.evidence['source']})")
+            out.print(f"{shown(k)}: {shown(v)}")
+    out.print(f"[bold]value {m.value:.6g}[/]   evidence {shown(m.evidence['digest'])} ({shown(m.evidence['source'])})")
     if submitted:
-        out.print(f"submitted as entry {submitted['index']}")
+        out.print(f"submitted as entry {shown(submitted.get('index'))}")
+        warn_void(submitted)
 
 
 def _guard(fn: Any) -> Any:
@@ -98,15 +100,15 @@ def ai_code(
         m = _guard(lambda: collect(repo, method, frm, to, by, mk, PathFilter(include or [], exclude or [], not keep_vendored),
                                    progress=update))
     t = Table("window", "AI lines", "total lines", "share", "commits", "AI commits", "by agent", "skipped",
-              title=f"AI-written code in {repo} ({method})")
+              title=f"AI-written code in {shown(repo)} ({shown(method)})")
     for w in m.details["windows"]:
-        t.add_row(w["window"], str(w["ai_lines"]), str(w["total_lines"]), f"{w['share']:.3f}", str(w["commits"]), str(w["ai_commits"]),
-                  ", ".join(f"{k} {v}" for k, v in w["by_agent"].items()) or "-",
-                  ", ".join(f"{k}: {v}" for k, v in w["skipped"].items()) or "-")
+        t.add_row(shown(w["window"]), str(w["ai_lines"]), str(w["total_lines"]), f"{w['share']:.3f}", str(w["commits"]), str(w["ai_commits"]),
+                  shown(", ".join(f"{k} {v}" for k, v in w["by_agent"].items()) or "-"),
+                  shown(", ".join(f"{k}: {v}" for k, v in w["skipped"].items()) or "-"))
     submitted = _submit(m, indicator, server, pact, party, key, None) if submit else None
     _emit(m, json_out, submitted, t)
     if not json_out:
-        err.print("excluded by default (--keep-vendored to count them): " + " ".join(m.details["excluded_by_default"]))
+        err.print("excluded by default (--keep-vendored to count them): " + shown(" ".join(m.details["excluded_by_default"])))
 
 
 @collect_app.command("inspect")
@@ -159,9 +161,9 @@ def metr_cmd(
     from ..collect.evals import metr
 
     m = _guard(lambda: metr(file, model))
-    t = Table("release", "model", "p50 horizon (min)", "SOTA", title=f"METR time horizons ({m.details['benchmark']})")
+    t = Table("release", "model", "p50 horizon (min)", "SOTA", title=f"METR time horizons ({shown(m.details['benchmark'])})")
     for s in m.details["series"]:
-        t.add_row(s["release_date"], s["model"], f"{s['p50_minutes']:.2f}", "yes" if s["is_sota"] else "")
+        t.add_row(shown(s["release_date"]), shown(s["model"]), f"{s['p50_minutes']:.2f}", "yes" if s["is_sota"] else "")
     submitted = _submit(m, indicator, server, pact, party, key, subject) if submit else None
     _emit(m, json_out, submitted, t)
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from . import app
-from .common import out
+from .common import out, shown
 
 
 @app.command()
@@ -26,5 +26,5 @@ def demo(
 
     folder = directory or Path(tempfile.mkdtemp(prefix="pausepact-demo-"))
     if not run_demo(folder, fast, keep_running, port, speed):
-        out.print(f"[red]the demo did not show every expected transition; logs in {folder / 'logs'}[/]")
+        out.print(f"[red]the demo did not show every expected transition; logs in {shown(folder / 'logs')}[/]")
         raise typer.Exit(1)

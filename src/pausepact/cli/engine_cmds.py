@@ -14,7 +14,7 @@ from ..core.engine import Engine
 from ..core.statements import SignedStatement
 from ..pactio import load_pact, read_pact_bytes
 from . import app
-from .common import JsonOpt, PactOpt, out, parse_time_option, progress, read_jsonl
+from .common import JsonOpt, PactOpt, out, parse_time_option, progress, read_jsonl, shown
 
 AtOpt = Annotated[str | None, typer.Option("--at", help="evaluate as of this time (YYYY-MM-DDTHH:MM:SSZ); default: the last statement")]
 EntriesArg = Annotated[Path, typer.Argument(help="exported log, JSON Lines ('-' for stdin)")]
@@ -51,40 +51,46 @@ def replay(pact: PactOpt, entries: EntriesArg, at: AtOpt = None, json_out: JsonO
 
 
 def _print_state(s: dict[str, Any]) -> None:
-    head = f"[bold]{s['pact']}[/] as of {s['as_of']} ({s['tree_size']} entries): "
+    """The state for people; every value in it may be party-controlled, so each goes through ``shown``."""
+    head = f"[bold]{shown(s['pact'])}[/] as of {shown(s['as_of'])} ({shown(s['tree_size'])} entries): "
     if not s["in_force"]:
-        out.print(head + f"[yellow]not in force[/] (signed: {', '.join(s['signatories']['developers']) or 'nobody'})")
+        signed = ", ".join(shown(d) for d in s["signatories"]["developers"]) or "nobody"
+        out.print(head + f"[yellow]not in force[/] (signed: {signed})")
     else:
-        since = f" since {s['since']}" if s["since"] else ""
-        out.print(head + f"coordinated level [bold]{s['level']}[/]{since}")
+        since = f" since {shown(s['since'])}" if s["since"] else ""
+        out.print(head + f"coordinated level [bold]{shown(s['level'])}[/]{since}")
     for r in s["reasons"]:
-        cause = f"red line {r['red_line']}" if r["red_line"] else f"emergency proposal {r['proposal']}"
-        out.print(f"  raised to {r['level']} ({r['scope']}) at {r['at']}: {cause}, subject {r['party'] or '-'}, entry {r['index']}")
+        cause = f"red line {shown(r['red_line'])}" if r["red_line"] else f"emergency proposal {shown(r['proposal'])}"
+        out.print(f"  raised to {shown(r['level'])} ({shown(r['scope'])}) at {shown(r['at'])}: {cause}, "
+                  f"subject {shown(r['party'] or '-')}, entry {shown(r['index'])}")
     t = Table("party", "bound", "level", "since", "max training FLOP", "new deployments", "overdue", title="Developers")
     for pid, p in s["parties"].items():
         flop = p["restrictions"]["max_training_flop"]
-        t.add_row(pid, "yes" if p["bound"] else "no", p["level"], p["since"] or "-", "no limit" if flop is None else f"{flop:.3g}",
-                  "allowed" if p["restrictions"]["new_deployments"] else "forbidden", ", ".join(p["overdue"]) or "-")
+        t.add_row(shown(pid), "yes" if p["bound"] else "no", shown(p["level"]), shown(p["since"] or "-"),
+                  "no limit" if flop is None else f"{flop:.3g}",
+                  "allowed" if p["restrictions"]["new_deployments"] else "forbidden", shown(", ".join(p["overdue"]) or "-"))
     out.print(t)
     for label, res in [("coordinated", s["resumption"])] + [(d, p["resumption"]) for d, p in s["parties"].items()]:
         if res:
-            out.print(f"To leave {res['level']} ({label}) for {res['to']}: " + ("; ".join(res["missing"]) or "ready"))
+            out.print(f"To leave {shown(res['level'])} ({shown(label)}) for {shown(res['to'])}: " + shown("; ".join(res["missing"]) or "ready"))
     if s["proposals"]:
         t = Table("proposal", "action", "level", "party", "state", "yes", "no", "executes at", title="Proposals")
         for p in s["proposals"]:
-            t.add_row(p["id"], p["action"], p["level"], p["party"] or "-", p["state"], ", ".join(p["yes"]), ", ".join(p["no"]),
-                      p["executes_at"] or "-")
+            t.add_row(shown(p["id"]), shown(p["action"]), shown(p["level"]), shown(p["party"] or "-"), shown(p["state"]),
+                      shown(", ".join(p["yes"])), shown(", ".join(p["no"])), shown(p["executes_at"] or "-"))
         out.print(t)
     for v in s["violations"]:
-        out.print(f"[red]violation[/] {v['kind']} by {v['party']} (run {v['run']}) at {v['at']}, entry {v['index']}")
+        out.print(f"[red]violation[/] {shown(v['kind'])} by {shown(v['party'])} (run {shown(v['run'])}) at {shown(v['at'])}, "
+                  f"entry {shown(v['index'])}")
     if s["void"]:
-        out.print(f"{len(s['void'])} void entries (valid, no effect): " + "; ".join(f"#{v['index']} {v['reason']}" for v in s["void"][:5]))
+        out.print(f"{len(s['void'])} void entries (valid, no effect): " + "; ".join(f"#{shown(v['index'])} {shown(v['reason'])}" for v in s["void"][:5]))
     if s["rejected"]:
         out.print(f"[red]{len(s['rejected'])} rejected entries[/] (fail Validity): "
-                  + "; ".join(f"#{r['index']} {r['reason']}" for r in s["rejected"][:5]))
+                  + "; ".join(f"#{shown(r['index'])} {shown(r['reason'])}" for r in s["rejected"][:5]))
 
 
 def _describe(e: dict[str, Any]) -> str:
+    """One timeline event in words, as plain text (the caller escapes it for Rich)."""
     kind = e["event"]
     if kind in ("raise", "drop"):
         scope = "everyone" if e["scope"] == "all" else e["scope"]
@@ -112,7 +118,7 @@ def timeline(pact: PactOpt, entries: EntriesArg, at: AtOpt = None, json_out: Jso
     if json_out:
         print(canonical(engine.timeline).decode())
         return
-    t = Table("at", "entry", "what happened", title=f"Timeline of {engine.pact.pact}")
+    t = Table("at", "entry", "what happened", title=f"Timeline of {shown(engine.pact.pact)}")
     for e in engine.timeline:
-        t.add_row(e["at"], str(e.get("index") if e.get("index") is not None else "-"), _describe(e))
+        t.add_row(shown(e["at"]), shown(e.get("index") if e.get("index") is not None else "-"), shown(_describe(e)))
     out.print(t)

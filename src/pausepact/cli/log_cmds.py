@@ -37,6 +37,7 @@ from .common import (
     print_json,
     progress,
     read_jsonl,
+    shown,
 )
 
 
@@ -49,7 +50,7 @@ def keygen(path: Annotated[Path, typer.Argument(help="where to write the private
     if json_out:
         print_json(info)
     else:
-        out.print(f"wrote {path}\npublic key (list it under the party's keys): {info['public_key']}\nkeyid: {info['keyid']}")
+        out.print(f"wrote {shown(path)}\npublic key (list it under the party's keys): {info['public_key']}\nkeyid: {info['keyid']}")
 
 
 @app.command()
@@ -113,7 +114,7 @@ def append(
         print_json({"accepted": accepted, "refused": refused, "size": writer.store.size()})
     else:
         for item in refused:
-            out.print(f"{entries}:{item['line']}: refused: {item['error']}: {item['detail']}")
+            out.print(f"{shown(entries)}:{item['line']}: refused: {shown(item['error'])}: {shown(item['detail'])}")
         out.print(f"appended {accepted}, refused {len(refused)}; log size {writer.store.size()}")
     if refused:
         raise typer.Exit(1)
@@ -148,7 +149,7 @@ def cosign(
     if not any(verify_note(note, p.origin, lk) for lk in log_keys):
         raise InputError(f"{checkpoint}: not signed by the pact's log key; refusing to cosign")
     checkpoint.write_text(note.with_signature(cosign_note(note.text, party, k, raw, now())).render())
-    out.print(f"cosigned {checkpoint} as {party}")
+    out.print(f"cosigned {shown(checkpoint)} as {shown(party)}")
 
 
 @app.command()
@@ -203,11 +204,11 @@ def verify(
             report = verify_log(p, lines, note, checker)
         except VerificationFailed as e:
             if json_out:
-                print_json({"ok": False, "error": str(e), "index": e.index})
+                print_json({"ok": False, "error": str(e), "index": e.index})  # json.dumps escapes control characters
                 raise typer.Exit(1) from None
             raise
     if json_out:
         print_json({"ok": True, "entries": report.entries, "root": report.root.hex(), "cosigners": report.cosigners})
     else:
         out.print(f"OK: {report.entries} entries verified; root {report.root.hex()}; "
-                  f"checkpoint signed by the log and cosigned by {', '.join(report.cosigners)}")
+                  f"checkpoint signed by the log and cosigned by {shown(', '.join(report.cosigners))}")

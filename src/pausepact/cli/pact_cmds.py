@@ -8,15 +8,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from ..core.pact import pact_digest, pact_json_schema
 from ..explain import explain
 from ..init_pact import init_pact
 from ..pactio import check_pact_file, load_pact, read_pact_bytes
 from . import app
-
-out = Console(highlight=False, soft_wrap=True)
+from .common import out, plain, shown
 
 PactArg = Annotated[Path, typer.Argument(help="the pact file (YAML)", show_default=False)]
 JsonOpt = Annotated[bool, typer.Option("--json", help="machine-readable output")]
@@ -36,16 +34,16 @@ def check(pact: PactArg, json_out: JsonOpt = False) -> None:
     else:
         for d in diagnostics:
             # plain print: this line format is a contract, rich must not wrap or colour it
-            print(d.render(str(pact)))
+            print(plain(d.render(str(pact))))
         if parsed is not None:
             warn = len(diagnostics) - len(errors)
-            print(
+            print(plain(
                 f"{pact}: valid pact {parsed.pact!r} v{parsed.version}: {len(parsed.developers)} developers, "
                 f"{len(parsed.monitors)} monitors, {len(parsed.indicators)} indicators, {len(parsed.red_lines)} red lines, "
-                f"levels {' < '.join(parsed.levels)}; {warn} warning(s)\n{parsed.digest}"
-            )
+                f"levels {' < '.join(parsed.levels)}; {warn} warning(s)\n{parsed.digest}", newlines=True,
+            ))
         else:
-            print(f"{pact}: {len(errors)} error(s)", file=sys.stderr)
+            print(plain(f"{pact}: {len(errors)} error(s)"), file=sys.stderr)
     if errors:
         raise typer.Exit(1)
 
@@ -74,10 +72,10 @@ def init(
     mons = monitor or ["aisi", "eval-org", "civic-audit"]
     result = init_pact(directory, pact_id, devs, mons)
     pact = load_pact(result.pact_path)
-    out.print(f"wrote {result.pact_path} ({pact.digest})")
+    out.print(f"wrote {shown(result.pact_path)} ({pact.digest})")
     for pid, path in result.key_paths.items():
-        out.print(f"  private key of {pid}: {path}")
-    out.print(f"next: pausepact check {result.pact_path}   ·   pausepact explain {result.pact_path}")
+        out.print(f"  private key of {shown(pid)}: {shown(path)}")
+    out.print(f"next: pausepact check {shown(result.pact_path)}   ·   pausepact explain {shown(result.pact_path)}")
 
 
 @app.command("explain")
@@ -85,7 +83,8 @@ def explain_cmd(pact: PactArg) -> None:
     """Print the agreement in plain language: who is bound, what raises which level, how to resume, who oversees."""
     parsed = load_pact(pact)
     for heading, paragraphs in explain(parsed):
-        out.rule(f"[bold]{heading}")
+        # the pact's own words (title, names, descriptions) are printed, never interpreted
+        out.rule(f"[bold]{shown(heading)}")
         for p in paragraphs:
-            out.print(f"  • {p}" if len(paragraphs) > 1 else f"  {p}")
+            out.print(f"  • {shown(p)}" if len(paragraphs) > 1 else f"  {shown(p)}")
         out.print()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -15,7 +15,7 @@ from ..errors import InputError
 from ..pactio import load_pact
 from ..signer import Signer
 from . import app
-from .common import JsonOpt, KeyOpt, PactOpt, ServerOpt, body_option, out, print_json
+from .common import JsonOpt, KeyOpt, PactOpt, ServerOpt, body_option, err, out, plain, print_json, shown
 
 log_cmd = typer.Typer(help="Read the log: entries, proofs, checkpoints.", no_args_is_help=True)
 app.add_typer(log_cmd, name="log")
@@ -40,9 +40,19 @@ def submit(
     with _client(server, pact) as c:
         receipt = c.submit(Signer(c.pact, party, keyfiles.read_private_key(key)), type_, body_obj)
     if json_out:
-        print_json(receipt)
+        print_json(receipt)  # a "void" member passes through as the server gave it
     else:
-        out.print(f"accepted as entry {receipt['index']} (leaf {receipt['leaf_hash'][:16]}…), in checkpoint:\n{receipt['checkpoint']}")
+        out.print(f"accepted as entry {shown(receipt.get('index'))} (leaf {shown(str(receipt.get('leaf_hash'))[:16])}…), "
+                  f"in checkpoint:\n{shown(plain(receipt.get('checkpoint'), newlines=True))}")
+    warn_void(receipt)
+
+
+def warn_void(receipt: dict[str, Any]) -> None:
+    """A valid entry that had no effect (a vote on a misspelled proposal...) must not look like a success: the
+    server's ``void`` reason goes to stderr as a warning (contract: the 201 answer's optional ``void``)."""
+    reason = receipt.get("void") if isinstance(receipt, dict) else None
+    if reason:
+        err.print(f"[yellow]warning: entry {shown(receipt.get('index'))} is void (valid, but has no effect): {shown(reason)}[/]")
 
 
 @app.command()
@@ -54,11 +64,12 @@ def status(server: ServerOpt, pact: PactOpt, json_out: JsonOpt = False) -> None:
         print_json(accepted.core)
         return
     core = accepted.core
-    out.print(f"status of {core['pact']} at tree size {core['tree_size']}, issued {core['issued_at']}, "
-              f"expires {core['expires_at']}: level [bold]{core['level']}[/]")
+    out.print(f"status of {shown(core['pact'])} at tree size {shown(core['tree_size'])}, issued {shown(core['issued_at'])}, "
+              f"expires {shown(core['expires_at'])}: level [bold]{shown(core['level'])}[/]")
     for d, p in core["parties"].items():
-        flop = "no limit" if p["max_training_flop"] is None else f"{p['max_training_flop']:.3g} FLOP"
-        out.print(f"  {d}: {p['level']}, training {flop}, deployments {'allowed' if p['new_deployments'] else 'forbidden'}")
+        limit = p["max_training_flop"]
+        flop = "no limit" if limit is None else f"{limit:.3g} FLOP" if isinstance(limit, (int, float)) else shown(limit)
+        out.print(f"  {shown(d)}: {shown(p['level'])}, training {flop}, deployments {'allowed' if p['new_deployments'] else 'forbidden'}")
 
 
 @app.command()
@@ -80,6 +91,7 @@ def log_entries(server: ServerOpt, pact: PactOpt, start: int = 0, end: int | Non
     with _client(server, pact) as c:
         stop = end if end is not None else int(c.checkpoint(latest=True).split("\n")[1])
         for e in c.entries(start, stop):
+            # json.dumps escapes every control character: the line is safe for a terminal as it is
             print(json.dumps(e["envelope"], separators=(",", ":")))
 
 
@@ -88,7 +100,7 @@ def log_checkpoint(server: ServerOpt, pact: PactOpt,
                    latest: Annotated[bool, typer.Option("--latest", help="the newest, cosigned or not")] = False) -> None:
     """Print the latest checkpoint (cosigned by the witness quorum unless --latest), after checking its log signature."""
     with _client(server, pact) as c:
-        print(c.checkpoint(latest=latest), end="")
+        print(plain(c.checkpoint(latest=latest), newlines=True), end="")
 
 
 @log_cmd.command("proof")
