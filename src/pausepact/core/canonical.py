@@ -2,13 +2,17 @@
 
 ``canonical(obj)`` is the one byte form every party computes. ``strict_loads``
 refuses what RFC 8785 cannot represent or what would make a document
-ambiguous: duplicate member names, NaN/Infinity. Integer literals beyond 2^53
-are read as the doubles they denote.
+ambiguous: duplicate member names, NaN/Infinity, number literals beyond the
+largest double (``1e400``, an integer of 400 digits), integer literals over
+Python's digit limit and nesting deeper than the interpreter can follow.
+Integer literals beyond 2^53 are read as the doubles they denote. Whatever the
+input, the only exception either function raises is ``JsonError``.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 import rfc8785
@@ -24,7 +28,7 @@ def canonical(obj: Any) -> bytes:
     """The RFC 8785 serialisation of ``obj``; raises JsonError if it has no such form."""
     try:
         return rfc8785.dumps(obj)
-    except (rfc8785.CanonicalizationError, TypeError, ValueError) as e:
+    except (rfc8785.CanonicalizationError, TypeError, ValueError, ArithmeticError, RecursionError) as e:
         raise JsonError(f"cannot canonicalise: {e}") from None
 
 
@@ -44,15 +48,41 @@ def _constant(name: str) -> Any:
 def _int(text: str) -> int | float:
     # JSON numbers are IEEE-754 doubles: a literal beyond 2^53 is the double it denotes
     # (RFC 8785 writes 1e20 as 100000000000000000000)
+    if len(text) > 310:
+        # past 309 digits no double is that large; also stays clear of Python's int digit limit
+        raise JsonError(f"number {text[:20]}... ({len(text)} digits) is beyond the largest double")
     value = int(text)
-    return float(value) if abs(value) > MAX_SAFE_INTEGER else value
+    if abs(value) <= MAX_SAFE_INTEGER:
+        return value
+    try:
+        return float(value)
+    except OverflowError:
+        raise JsonError(f"number {text[:20]}... ({len(text)} digits) is beyond the largest double") from None
+
+
+def _float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        # float() reads 1e400 as inf, which no JSON number denotes
+        raise JsonError(f"number {text[:40]} is beyond the largest double")
+    return value
 
 
 def strict_loads(data: bytes | str) -> Any:
-    """Parse JSON strictly; raises JsonError naming the problem."""
+    """Parse JSON strictly (bytes must be UTF-8); raises JsonError naming the problem, never anything else."""
     try:
-        return json.loads(data, object_pairs_hook=_pairs, parse_constant=_constant, parse_int=_int)
+        if isinstance(data, (bytes, bytearray)):
+            # json.loads would guess UTF-16/32 from the first bytes; the contract's JSON is UTF-8
+            data = bytes(data).decode("utf-8")
+        return json.loads(data, object_pairs_hook=_pairs, parse_constant=_constant, parse_int=_int, parse_float=_float)
     except JsonError:
         raise
-    except (ValueError, UnicodeDecodeError, RecursionError) as e:
+    except RecursionError:
+        raise JsonError("not JSON: nested too deeply") from None
+    except UnicodeDecodeError as e:
+        raise JsonError(f"not JSON: not UTF-8 at byte {e.start}") from None
+    except json.JSONDecodeError as e:
+        raise JsonError(f"not JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
+    except (ValueError, TypeError, ArithmeticError) as e:
+        # ValueError: the int digit limit; TypeError: an argument that is not text
         raise JsonError(f"not JSON: {e}") from None

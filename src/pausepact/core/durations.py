@@ -20,6 +20,10 @@ _TIME = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0
 TIME_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$"
 
 
+MIN_TIME = calendar.timegm((1, 1, 1, 0, 0, 0, 0, 0, 0))  # 0001-01-01T00:00:00Z
+MAX_TIME = calendar.timegm((9999, 12, 31, 23, 59, 59, 0, 0, 0))  # 9999-12-31T23:59:59Z
+
+
 class DurationError(ValueError):
     """A duration string does not follow the contract's grammar."""
 
@@ -55,6 +59,8 @@ def parse_time(text: str) -> int:
     if m is None:
         raise TimeFormatError(f"malformed time {text!r}: expected YYYY-MM-DDTHH:MM:SSZ")
     year, month, day, hour, minute, second = (int(g) for g in m.groups())
+    if year < 1:
+        raise TimeFormatError(f"malformed time {text!r}: year 0000 is out of range")
     if not (1 <= month <= 12 and 1 <= day <= calendar.monthrange(year, month)[1]):
         raise TimeFormatError(f"malformed time {text!r}: no such date")
     if hour > 23 or minute > 59 or second > 59:
@@ -63,8 +69,15 @@ def parse_time(text: str) -> int:
 
 
 def format_time(seconds: int) -> str:
-    """The contract spelling of an epoch second (inverse of ``parse_time``)."""
-    return _time.strftime("%Y-%m-%dT%H:%M:%SZ", _time.gmtime(seconds))
+    """The contract spelling of an epoch second (inverse of ``parse_time``).
+
+    Raises TimeFormatError for an instant the contract cannot write (before year 1 or after 9999).
+    """
+    if not MIN_TIME <= seconds <= MAX_TIME:
+        raise TimeFormatError(f"{seconds} seconds since the epoch is outside years 0001-9999")
+    t = _time.gmtime(seconds)
+    # not strftime: glibc's %Y does not pad years before 1000 to four digits
+    return f"{t.tm_year:04d}-{t.tm_mon:02d}-{t.tm_mday:02d}T{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d}Z"
 
 
 def is_time(text: object) -> bool:

@@ -14,19 +14,19 @@
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import re
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from .keys import verify_ed25519
+from .keys import b64decode_strict, verify_ed25519
 
 SIG_ED25519 = 0x01
 SIG_COSIGNATURE_V1 = 0x04
 _DASH = "\u2014 "
 MAX_NOTE_BYTES = 1 << 20
+_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f]")  # C2SP: no control characters but newline
 
 
 class NoteError(ValueError):
@@ -61,17 +61,38 @@ def key_id(name: str, sig_type: int, public_key: bytes) -> bytes:
     return hashlib.sha256(name.encode() + b"\n" + bytes([sig_type]) + public_key).digest()[:4]
 
 
-def parse_note(data: str | bytes) -> Note:
-    """Parse a signed note; raises NoteError. Signature lines are not verified here."""
-    if isinstance(data, bytes):
-        if len(data) > MAX_NOTE_BYTES:
-            raise NoteError("note too large")
+def _text(data: object, what: str) -> str:
+    """``data`` as note text: UTF-8, at most 1 MiB, no control characters but newline; else NoteError."""
+    if isinstance(data, str):
         try:
-            data = data.decode("utf-8")
-        except UnicodeDecodeError:
-            raise NoteError("note is not UTF-8") from None
-    if any((ord(c) < 0x20 and c != "\n") or c == "\x7f" for c in data):
-        raise NoteError("note contains control characters")
+            raw = data.encode("utf-8")
+        except UnicodeEncodeError:
+            raise NoteError(f"{what} is not UTF-8 (lone surrogate)") from None
+    elif isinstance(data, (bytes, bytearray)):
+        raw = bytes(data)
+    else:
+        raise NoteError(f"{what} is not text")
+    if len(raw) > MAX_NOTE_BYTES:
+        raise NoteError(f"{what} too large")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise NoteError(f"{what} is not UTF-8") from None
+    if _CONTROL.search(text):
+        raise NoteError(f"{what} contains control characters")
+    return text
+
+
+def _b64(text: str, what: str) -> bytes:
+    try:
+        return b64decode_strict(text)
+    except ValueError:
+        raise NoteError(f"{what} is not standard padded base64") from None
+
+
+def parse_note(data: str | bytes) -> Note:
+    """Parse a signed note; raises NoteError, and nothing else, on any input. Signature lines are not verified here."""
+    data = _text(data, "note")
     sep = data.rfind("\n\n")
     if sep < 0:
         raise NoteError("note has no blank line before its signatures")
@@ -85,10 +106,7 @@ def parse_note(data: str | bytes) -> Note:
         name, _, b64 = line[len(_DASH):].rpartition(" ")
         if not name or " " in name or "+" in name:
             raise NoteError("malformed signature key name")
-        try:
-            raw = base64.b64decode(b64, validate=True)
-        except binascii.Error:
-            raise NoteError("signature is not base64") from None
+        raw = _b64(b64, "signature")
         if len(raw) < 5:
             raise NoteError("signature too short")
         sigs.append(NoteSignature(name, raw[:4], raw[4:]))
@@ -143,23 +161,26 @@ class Checkpoint:
         return f"{self.origin}\n{self.size}\n{base64.b64encode(self.root).decode()}\n" + "".join(e + "\n" for e in self.extensions)
 
 
-_SIZE = re.compile(r"^(0|[1-9][0-9]{0,19})$")
+_SIZE = re.compile(r"0|[1-9][0-9]{0,18}")
+MAX_TREE_SIZE = 2**63 - 1  # what every store can hold; a real log never comes near it
 
 
 def parse_checkpoint(text: str) -> Checkpoint:
-    """Parse a checkpoint body (the note text); raises NoteError."""
+    """Parse a checkpoint body (the note text); raises NoteError, and nothing else, on any input."""
+    text = _text(text, "checkpoint")
     if not text.endswith("\n"):
         raise NoteError("checkpoint must end with a newline")
     lines = text[:-1].split("\n")
     if len(lines) < 3:
         raise NoteError("checkpoint has origin, size and root lines")
     origin, size, root_b64, *ext = lines
-    if not origin or not _SIZE.match(size):
-        raise NoteError("checkpoint origin or size malformed")
-    try:
-        root = base64.b64decode(root_b64, validate=True)
-    except binascii.Error:
-        raise NoteError("checkpoint root is not base64") from None
-    if len(root) != 32 or any(not e for e in ext):
-        raise NoteError("checkpoint root must be 32 bytes; extension lines non-empty")
+    if not origin:
+        raise NoteError("checkpoint origin is empty")
+    if not _SIZE.fullmatch(size) or int(size) > MAX_TREE_SIZE:
+        raise NoteError(f"checkpoint size {size[:24]!r} is not a decimal tree size below 2^63")
+    root = _b64(root_b64, "checkpoint root")
+    if len(root) != 32:
+        raise NoteError(f"checkpoint root is {len(root)} bytes; a SHA-256 root is 32")
+    if any(not e for e in ext):
+        raise NoteError("checkpoint extension lines must be non-empty")
     return Checkpoint(origin, int(size), root, tuple(ext))

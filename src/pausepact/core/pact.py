@@ -31,10 +31,23 @@ NAME_PATTERN = r"^[A-Za-z0-9_.-]+$"
 KEY_PATTERN = r"^ed25519:[A-Za-z0-9+/]{43}=$"
 
 
+MAX_DURATION = 3650 * 86400  # contract P6: every duration at most 3650 days
+
+
 def _duration(value: Any) -> int:
     if not isinstance(value, str):
         raise ValueError("a duration must be a string such as '30d'")
-    return parse_duration(value)
+    seconds = parse_duration(value)
+    if seconds > MAX_DURATION:
+        raise ValueError(f"duration {value!r} is longer than 3650 days, the longest a pact may state")
+    return seconds
+
+
+def _positive_duration(value: Any) -> int:
+    seconds = _duration(value)
+    if seconds == 0:
+        raise ValueError(f"duration {value!r} must be longer than zero")
+    return seconds
 
 
 def _quorum(value: Any) -> Quorum:
@@ -56,6 +69,14 @@ Duration = Annotated[
     PlainValidator(_duration),
     PlainSerializer(_seconds_text, return_type=str),
     WithJsonSchema({"type": "string", "pattern": DURATION_PATTERN, "description": "integer and unit s, m, h or d, e.g. 30d"}),
+]
+# contract P6: longer than zero where zero is meaningless (`every`, `for`, `window`,
+# `doubling_within`, `overdue`, `status_ttl`); `grace`, `min_duration` and `timelock` may be zero
+PositiveDuration = Annotated[
+    int,
+    PlainValidator(_positive_duration),
+    PlainSerializer(_seconds_text, return_type=str),
+    WithJsonSchema({"type": "string", "pattern": DURATION_PATTERN, "description": "integer and unit s, m, h or d, longer than zero, e.g. 30d"}),
 ]
 QuorumField = Annotated[
     Quorum,
@@ -90,7 +111,7 @@ class Indicator(_Strict):
     description: str
     unit: Unit
     reported_by: Literal["developer", "monitor"]
-    every: Duration
+    every: PositiveDuration
     countersigned_by: Literal["monitor"] | None = None
 
 
@@ -107,10 +128,10 @@ class RedLine(_Strict):
     indicator: Name | None = None
     at_least: Number | None = None
     at_most: Number | None = None
-    for_: Duration | None = Field(default=None, alias="for")
-    doubling_within: Duration | None = None
-    window: Duration | None = None
-    overdue: Duration | None = None
+    for_: PositiveDuration | None = Field(default=None, alias="for")
+    doubling_within: PositiveDuration | None = None
+    window: PositiveDuration | None = None
+    overdue: PositiveDuration | None = None
     raise_: Name = Field(alias="raise")
     scope: Literal["all", "party"] = "all"
 
@@ -159,7 +180,7 @@ class Resumption(_Strict):
 class Oversight(_Strict):
     witness_quorum: int = Field(ge=1)
     status_quorum: int = Field(ge=1)
-    status_ttl: Duration
+    status_ttl: PositiveDuration
 
 
 class Amendment(_Strict):

@@ -17,7 +17,11 @@ flag legal but suspicious choices. Rules checked beyond the schema:
   ``for`` only with ``at_least``/``at_most``; somebody may report its indicator
   (and countersign it, if required).
 
-Warnings: the top level without ``max_training_flop``; a red line on a
+- durations (contract P6): longer than zero where zero is meaningless, at most
+  3650 days (checked by the schema in ``core.pact``).
+
+Warnings: the top level without ``max_training_flop``; a ``status_ttl`` over one
+day; text holding control characters (ESC, DEL, C1, bidirectional overrides); a red line on a
 self-reported indicator that nobody countersigns; a red line raising to the
 resting level; a higher level that allows more compute than a lower one; a
 resumption without ``clear`` from a level that red lines raise to.
@@ -26,6 +30,7 @@ resumption without ``clear`` from a level that red lines raise to.
 from __future__ import annotations
 
 import difflib
+import re
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any
@@ -33,8 +38,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from .diagnostics import Diagnostic, Severity
+from .durations import DurationError, parse_duration
 from .keys import KeyFormatError, parse_public_key
-from .pact import Pact, pact_digest
+from .pact import MAX_DURATION, Pact, pact_digest
 from .quorum import QuorumError, parse_quorum
 from .yamldoc import Path, Positions, YamlDocError, load_document
 
@@ -170,9 +176,6 @@ def _lint(doc: dict[str, Any], r: _Report) -> None:
             needed = 2 if by == "monitor" else 1
             if len(monitors) < needed:
                 r.add(("indicators", name, "countersigned_by"), f"indicator {name!r} needs a countersignature by a monitor other than its author, but the pact lists {len(monitors)} monitor(s)")
-        every = ind.get("every")
-        if every in ("0s", "0m", "0h", "0d"):
-            r.add(("indicators", name, "every"), f"indicator {name!r}: 'every' must be longer than zero")
 
     raised: set[str] = set()
     red_line_levels: set[str] = set()
@@ -303,8 +306,39 @@ def _lint(doc: dict[str, Any], r: _Report) -> None:
                 r.add(("oversight", field), f"{field} is {n} but the pact lists only {len(monitors)} monitor(s)")
             elif 2 * n <= len(monitors):
                 r.add(("oversight", field), f"{field} must be more than half of the {len(monitors)} monitors (at least {len(monitors) // 2 + 1}); {n} lets a minority vouch alone")
-    if oversight.get("status_ttl") in ("0s", "0m", "0h", "0d"):
-        r.add(("oversight", "status_ttl"), "status_ttl must be longer than zero")
+    ttl = _seconds(oversight.get("status_ttl"))
+    if ttl is not None and 86400 < ttl <= MAX_DURATION:
+        r.warn(("oversight", "status_ttl"), f"status_ttl is {oversight['status_ttl']}, more than 1 day: statuses that rarely expire defeat fail-closed (a guard keeps a run going on its last status until it expires)")
+    _control_characters(doc, (), r)
+
+
+def _seconds(value: Any) -> int | None:
+    """A duration's seconds, or None when it is malformed (the schema check reports that)."""
+    try:
+        return parse_duration(value) if isinstance(value, str) else None
+    except DurationError:
+        return None
+
+
+# C0 controls other than tab and newline, DEL, C1 controls (ESC [ and CSI move terminals' cursors,
+# recolour or hide text) and the bidirectional overrides that reorder what a reader sees
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _control_characters(value: Any, path: Path, r: _Report) -> None:
+    """Warn at every text holding a control character: a pact is read by people, on terminals."""
+    if isinstance(value, str):
+        m = _CONTROL.search(value)
+        if m is not None:
+            r.warn(path, f"{_dotted(path)}: text contains the control character U+{ord(m.group()):04X}; "
+                         "it can hide or disguise what the pact says when printed")
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _control_characters(k, path + (k,), r)
+            _control_characters(v, path + (k,), r)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _control_characters(v, path + (i,), r)
 
 
 def parse_pact(data: bytes) -> tuple[Pact | None, list[Diagnostic]]:

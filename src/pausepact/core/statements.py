@@ -126,6 +126,19 @@ def _number(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
 
+# contract v2 section 8 "Opening", applied to public reports too (a deliberate change of v1 validity)
+UNIT_RANGES: dict[str, tuple[float, float]] = {"ratio": (0, 1), "percent": (0, 100)}
+
+
+def _in_unit_range(value: float, unit: str) -> str | None:
+    """None when ``value`` lies in ``unit``'s range, else the problem: ratio [0, 1], percent [0, 100], other units >= 0."""
+    low, high = UNIT_RANGES.get(unit, (0, math.inf))
+    if low <= value <= high:
+        return None
+    shown = f"[{low:g}, {high:g}]" if math.isfinite(high) else f">= {low:g}"
+    return f"value {value!r} is outside the range of unit {unit!r}: {shown}"
+
+
 def _text(v: Any) -> bool:
     return isinstance(v, str) and len(v) > 0
 
@@ -173,8 +186,12 @@ def check_body(st: Statement, pact: Pact) -> None:
                 problem = f"unknown indicator {b['indicator']!r}"
             elif not _number(b["value"]):
                 problem = "value must be a finite number"
+            elif (err := _in_unit_range(b["value"], ind.unit)) is not None:
+                problem = err
             elif not is_time(b["measured_at"]):
                 problem = "measured_at must be a time YYYY-MM-DDTHH:MM:SSZ"
+            elif parse_time(b["measured_at"]) > st.t:
+                problem = f"measured_at {b['measured_at']} is after the statement's time {st.time}: nobody reports a future measurement"
             elif "evidence" in b and (err := _evidence(b["evidence"])):
                 problem = err
             elif ind.reported_by != role:
@@ -253,8 +270,18 @@ def parse_envelope_json(raw: bytes | str) -> dict[str, Any]:
 def decode_envelope(envelope: Any, pact: Pact) -> SignedStatement:
     """Check one envelope against the pact, except its signature and the log's order.
 
-    Raises Rejection with the contract's code; returns the decoded statement.
+    Raises Rejection with the contract's code, and nothing else, whatever ``envelope``
+    holds; returns the decoded statement.
     """
+    try:
+        return _decode(envelope, pact)
+    except Rejection:
+        raise
+    except Exception as e:  # noqa: BLE001 - one hostile envelope must never fail its batch (review M1)
+        raise Rejection("malformed", f"envelope could not be checked ({type(e).__name__})") from None
+
+
+def _decode(envelope: Any, pact: Pact) -> SignedStatement:
     if isinstance(envelope, (bytes, str)):
         envelope = parse_envelope_json(envelope)
     if not isinstance(envelope, dict) or set(envelope) != {"payloadType", "payload", "signatures"}:

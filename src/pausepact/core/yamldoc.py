@@ -5,25 +5,30 @@ A pact is a contract, so its YAML must be unambiguous. This reader:
 - parses YAML 1.2 core schema (``1e26`` is a number, ``no`` is a string, a date
   is a string);
 - refuses anchors and aliases (no alias bombs, no hidden sharing), duplicate
-  keys, non-string keys, tags, multiple documents and documents over 1 MiB;
+  keys, non-string keys, tags, multiple documents, documents over 1 MiB,
+  nesting deeper than 16 collections and numbers beyond the largest double;
 - returns plain Python data (dict, list, str, int, float, bool, None) and a map
   from each node's path to its 1-based (line, column), so later checks can
   point at the offending node.
+
+Whatever the bytes, ``load_document`` raises only ``YamlDocError``.
 """
 
 from __future__ import annotations
 
 import math
+import sys
 from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.events import AliasEvent, NodeEvent
+from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, NodeEvent
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .diagnostics import Diagnostic
 
 MAX_DOCUMENT_BYTES = 1024 * 1024
+MAX_DEPTH = 16  # collections inside collections; a pact needs 4 (parties[i].keys[j])
 
 PathPart = str | int
 Path = tuple[PathPart, ...]
@@ -50,20 +55,26 @@ def _at(node: Any) -> tuple[int, int]:
     return (mark.line + 1, mark.column + 1)
 
 
+def _int(node: ScalarNode) -> int:
+    t = node.value.replace("_", "")
+    sign = -1 if t.startswith("-") else 1
+    t = t.lstrip("+-")
+    base, digits = (16, t[2:]) if t.startswith(("0x", "0X")) else (8, t[2:]) if t.startswith(("0o", "0O")) else (10, t)
+    # no number a pact needs comes near the largest double; checking the length first also keeps
+    # clear of Python's int digit limit (a ValueError) and of float()'s OverflowError later
+    significant = digits.lstrip("0")
+    if len(significant) > {16: 257, 8: 343, 10: 309}[base] or abs(int(significant or "0", base)) > sys.float_info.max:
+        raise YamlDocError([Diagnostic(*_at(node), "error", f"number too large ({len(digits)} digits): at most about 1.8e308")])
+    return sign * int(digits, base)
+
+
 def _scalar(node: ScalarNode) -> Any:
     text = node.value
     if node.style is not None and node.style in ("'", '"', "|", ">"):
         return text
     tag = node.tag
     if tag == _INT:
-        t = text.replace("_", "")
-        sign = -1 if t.startswith("-") else 1
-        t = t.lstrip("+-")
-        if t.startswith(("0x", "0X")):
-            return sign * int(t[2:], 16)
-        if t.startswith(("0o", "0O")):
-            return sign * int(t[2:], 8)
-        return sign * int(t, 10)
+        return _int(node)
     if tag == _FLOAT:
         low = text.lower()
         if low.endswith(".inf"):
@@ -101,7 +112,11 @@ class _Builder:
                 if not isinstance(key_node, ScalarNode):
                     self.errors.append(Diagnostic(*_at(key_node), "error", "a mapping key must be a plain string"))
                     continue
-                key = _scalar(key_node)
+                try:
+                    key = _scalar(key_node)
+                except YamlDocError as e:
+                    self.errors.extend(e.diagnostics)
+                    continue
                 if key_node.tag == "tag:yaml.org,2002:merge" or key == "<<":
                     self.errors.append(Diagnostic(*_at(key_node), "error", "merge keys ('<<') are not allowed in a pact"))
                     continue
@@ -140,11 +155,19 @@ def load_document(data: bytes) -> tuple[Any, Positions]:
     yaml.version = (1, 2)
     yaml.allow_duplicate_keys = True  # we report duplicates ourselves, with positions
     try:
+        depth = 0
         for event in yaml.parse(text):
+            line, col = event.start_mark.line + 1, event.start_mark.column + 1
             if isinstance(event, AliasEvent) or (isinstance(event, NodeEvent) and event.anchor is not None):
-                line, col = event.start_mark.line + 1, event.start_mark.column + 1
                 raise YamlDocError(
                     [Diagnostic(line, col, "error", "YAML anchors and aliases are not allowed in a pact: write each value out")]
+                )
+            # the composer and our builder recurse once per level: refuse deep nesting while
+            # still streaming events, before anything recursive runs
+            depth += 1 if isinstance(event, CollectionStartEvent) else -1 if isinstance(event, CollectionEndEvent) else 0
+            if depth > MAX_DEPTH:
+                raise YamlDocError(
+                    [Diagnostic(line, col, "error", f"nested more than {MAX_DEPTH} levels deep; a pact needs at most 4")]
                 )
         docs = list(yaml.compose_all(text))
     except MarkedYAMLError as e:
@@ -153,13 +176,19 @@ def load_document(data: bytes) -> tuple[Any, Positions]:
         raise YamlDocError([Diagnostic(line, col, "error", f"not valid YAML: {e.problem or e.context}")]) from None
     except YAMLError as e:
         raise YamlDocError([Diagnostic(1, 1, "error", f"not valid YAML: {e}")]) from None
+    except (RecursionError, ValueError, ArithmeticError) as e:
+        # should the limits above ever miss a case, it is still one positioned line, not a traceback
+        raise YamlDocError([Diagnostic(1, 1, "error", f"not a usable YAML document: {type(e).__name__}")]) from None
     if len(docs) != 1 or docs[0] is None:
         raise YamlDocError([Diagnostic(1, 1, "error", f"expected exactly one YAML document, found {len([d for d in docs if d is not None])}")])
     root = docs[0]
     if not isinstance(root, MappingNode):
         raise YamlDocError([Diagnostic(*_at(root), "error", "a pact must be a YAML mapping (key: value pairs) at the top level")])
     builder = _Builder()
-    value = builder.build(root, ())
+    try:
+        value = builder.build(root, ())
+    except (RecursionError, ValueError, ArithmeticError) as e:
+        raise YamlDocError([Diagnostic(*_at(root), "error", f"not a usable YAML document: {type(e).__name__}")]) from None
     if builder.errors:
         raise YamlDocError(sorted(builder.errors))
     return value, builder.positions
