@@ -2,21 +2,27 @@
 
 A statement is appended only if it passes Validity (contract section 6), comes
 after the log's last entry in time, is not earlier than any issued status's
-``as_of``, and is within ``max_skew`` of the log's clock (the caller passes
-``now``; this module reads no clock). A refused statement gets its contract
-error code, is never stored and consumes no seq. Signatures of a batch are
-verified on every core before the (short) locked section.
+``as_of``, is at most ``max_skew`` behind the log's clock and at most
+``max_lead`` ahead of it (the caller passes ``now``; this module reads no
+clock). A refused statement gets its contract error code, is never stored and
+consumes no seq. Signatures of a batch are verified on every core before the
+(short) locked section.
+
+Each statement's fate is its own: no input in one envelope can fail the other
+envelopes of its batch (a fault while checking one is that envelope's own
+``malformed``). Only the store's own failures escape ``append``.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from .checking import EnvelopeChecker
+from .checking import Checked, EnvelopeChecker, check_one
 from .core import merkle
 from .core.durations import format_time
 from .core.keys import keyid
@@ -28,6 +34,9 @@ from .keyfiles import public_raw
 from .store.base import LogStore, StoreError
 
 DEFAULT_MAX_SKEW = 300
+DEFAULT_MAX_LEAD = 10
+UNCHECKABLE = "the envelope could not be checked"
+log = logging.getLogger("pausepact.log")
 
 
 @dataclass(frozen=True)
@@ -56,12 +65,14 @@ class LogWriter:
     """Appends statements of one pact to one store; signs a checkpoint per batch."""
 
     def __init__(self, store: LogStore, pact: Pact, log_key: Ed25519PrivateKey, checker: EnvelopeChecker, *,
-                 max_skew: int = DEFAULT_MAX_SKEW) -> None:
+                 max_skew: int = DEFAULT_MAX_SKEW, max_lead: int = DEFAULT_MAX_LEAD) -> None:
         owner = pact.key_owner.get(keyid(public_raw(log_key)))
         if owner is None or owner[0] != pact.log_party.id:
             raise StoreError("the key given is not a key of the pact's log party: it cannot sign this log's checkpoints")
         self.store, self.pact, self.key, self.max_skew, self.checker = store, pact, log_key, max_skew, checker
+        self.max_lead = max_lead
         self.last_checkpoint: str | None = None  # the note signed for the last batch that appended
+        self.appended: list[tuple[int, SignedStatement]] = []  # (index, statement) durably appended by the last call
         store.bind(pact.pact, pact.digest, pact.origin)
         if store.checkpoint() is None:
             with store.write():
@@ -73,13 +84,17 @@ class LogWriter:
         ``now`` is the log's clock. ``None`` imports history (backtests, migrations):
         skew is then not checked, every other rule is.
         """
+        self.appended = []
         results: list[Result | None] = [None] * len(envelopes)
         good: list[tuple[int, SignedStatement]] = []
-        for i, ss in enumerate(self.checker.check(envelopes)):
+        for i, ss in enumerate(self._check(envelopes)):
             if isinstance(ss, Rejection):
                 results[i] = Refused(ss.code, ss.detail)
-            elif now is not None and abs(ss.statement.t - now) > self.max_skew:
-                results[i] = Refused("skew", f"time {ss.statement.time} is more than {self.max_skew}s from the log's clock",
+            elif now is not None and now - ss.statement.t > self.max_skew:
+                results[i] = Refused("skew", f"time {ss.statement.time} is more than {self.max_skew}s behind the log's clock",
+                                     format_time(now))
+            elif now is not None and ss.statement.t - now > self.max_lead:
+                results[i] = Refused("skew", f"time {ss.statement.time} is more than {self.max_lead}s ahead of the log's clock",
                                      format_time(now))
             else:
                 good.append((i, ss))
@@ -87,7 +102,22 @@ class LogWriter:
             self._sequence(good, results, now)
         return [r if r is not None else Refused("malformed", "internal: no result") for r in results]
 
+    def _check(self, envelopes: Sequence[Any]) -> list[Checked]:
+        """One result per envelope; a fault checking one envelope is its own ``malformed``, never the batch's."""
+        try:
+            return self.checker.check(envelopes)
+        except Exception:  # noqa: BLE001 - a checker fault: check each envelope alone so only its author is refused
+            return [self._check_alone(e) for e in envelopes]
+
+    def _check_alone(self, envelope: Any) -> Checked:
+        try:
+            return check_one(envelope, self.pact)
+        except Exception:  # noqa: BLE001 - hostile bytes met a decoder bug: this envelope's own refusal
+            log.debug("checking one envelope failed", exc_info=True)
+            return Rejection("malformed", UNCHECKABLE)
+
     def _sequence(self, good: list[tuple[int, SignedStatement]], results: list[Result | None], now: int | None) -> None:
+        appended: list[tuple[int, SignedStatement]] = []
         with self.store.write():
             size, last_time = self.store.head()
             seqs = self.store.last_seqs(sorted({ss.keyid for _, ss in good}))
@@ -105,6 +135,7 @@ class LogWriter:
                 lh = merkle.leaf_hash(ss.leaf)
                 nodes.extend(cr.append(lh))
                 results[i] = Accepted(size + len(leaves), lh)
+                appended.append((size + len(leaves), ss))
                 leaves.append(ss.leaf)
             if not leaves:
                 return
@@ -113,6 +144,7 @@ class LogWriter:
             note = self.sign_checkpoint(cr.size, cr.root()).render()
             self.store.put_checkpoint(cr.size, note)
             self.last_checkpoint = note
+        self.appended = appended  # committed
 
     def sign_checkpoint(self, size: int, root: bytes) -> Note:
         cp = Checkpoint(self.pact.origin, size, root)

@@ -13,6 +13,10 @@ from ..pactio import load_pact, read_pact_bytes
 from . import app
 from .common import DEFAULT_STORE, ClockAnchor, ClockSpeed, ClockStart, LogKeyOpt, MaxSkewOpt, PactOpt, StoreOpt, out
 
+MaxLeadOpt = Annotated[int, typer.Option(min=0, help="seconds a statement's time may lead the log's clock (contract section 3)")]
+HeaderSecondsOpt = Annotated[float, typer.Option(min=0.1, help="seconds a connection has to send a request's headers")]
+ConnectionsOpt = Annotated[int, typer.Option(min=16, help="connections and requests served at once (more get 503)")]
+
 
 @app.command()
 def serve(
@@ -22,18 +26,22 @@ def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
     max_skew: MaxSkewOpt = 300,
+    max_lead: MaxLeadOpt = 10,
     clock_start: ClockStart = None,
     clock_speed: ClockSpeed = 1.0,
     clock_anchor: ClockAnchor = None,
     workers: Annotated[int | None, typer.Option(help="processes verifying signatures (default: all cores)")] = None,
+    header_seconds: HeaderSecondsOpt = 10.0,
+    connections: ConnectionsOpt = 2000,
 ) -> None:
     """Run the pact server: accepts statements, serves entries, proofs, checkpoints, state and status."""
     import uvicorn
 
     from ..server import ServerConfig, create_app
+    from ..server.connections import uvicorn_options
 
     cfg = ServerConfig(load_pact(pact), read_pact_bytes(pact), keyfiles.read_private_key(key), store,
-                       Clock.from_options(clock_start, clock_speed, clock_anchor), max_skew, workers)
+                       Clock.from_options(clock_start, clock_speed, clock_anchor), max_skew, workers, max_lead=max_lead)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     out.print(f"serving pact {cfg.pact.pact} ({cfg.pact.digest}) on http://{host}:{port}  store {store}")
-    uvicorn.run(create_app(cfg), host=host, port=port, log_level="warning", timeout_keep_alive=30)
+    uvicorn.run(create_app(cfg), host=host, port=port, log_level="warning", **uvicorn_options(header_seconds, connections))

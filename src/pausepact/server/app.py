@@ -1,7 +1,10 @@
 """The HTTP API of ``pausepact serve`` (contract section 4), with OpenAPI docs at ``/docs``.
 
 Every refusal is ``4xx {"error", "detail", "log_time"?}``; malformed requests of
-any kind never produce a 5xx. Request bodies over 64 KiB are refused unread.
+any kind never produce a 5xx. Request bodies over 64 KiB are refused unread, and
+a body not complete within ``BODY_SECONDS`` is refused ``408``. A failing
+database is ``503 unavailable``; any other fault is a bug of ours: logged with
+its traceback and answered ``500 {"error": "internal", ...}``, never disguised.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
@@ -17,19 +21,25 @@ from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..core.canonical import canonical
+from ..core.canonical import JsonError, canonical, strict_loads
 from ..core.durations import format_time
 from ..log import Accepted
+from ..store import is_database_error
 from .dashboard import DASHBOARD
 from .metrics import Metrics
 from .models import ConsistencyProof, Entries, InclusionProof, Receipt, Refusal, SeqInfo, StatusCore, StatusSignature
-from .service import LogService, ServerConfig
+from .service import InternalFault, LogService, ServerConfig, Unavailable
 
+log = logging.getLogger("pausepact.server")
 MAX_BODY = 64 * 1024
+BODY_SECONDS = 30.0
 STATUS_CODES = {"malformed": 400, "payload-type": 415, "too-large": 413, "bad-signature": 403, "unknown-key": 403,
                 "wrong-pact": 400, "bad-seq": 409, "bad-time": 400, "time-order": 409, "skew": 409, "role": 403, "body": 422}
-REFUSALS: dict[int | str, dict[str, Any]] = {code: {"model": Refusal} for code in (400, 403, 404, 409, 413, 415, 422, 503)}
+REFUSALS: dict[int | str, dict[str, Any]] = {code: {"model": Refusal} for code in (400, 403, 404, 408, 409, 413, 415, 422, 503)}
+UNAVAILABLE = "the log's database is unavailable; nothing was appended"
+INTERNAL = "an internal fault of the server (logged); nothing was appended"
 
 
 def refuse(status: int, error: str, detail: str, log_time: str | None = None) -> JSONResponse:
@@ -39,18 +49,58 @@ def refuse(status: int, error: str, detail: str, log_time: str | None = None) ->
     return JSONResponse(body, status_code=status)
 
 
-async def read_body(request: Request, limit: int = MAX_BODY) -> bytes | JSONResponse:
-    """The request body, or a 413 refusal once it passes ``limit`` bytes (not read further)."""
+async def read_body(request: Request, limit: int = MAX_BODY, seconds: float = BODY_SECONDS) -> bytes | JSONResponse:
+    """The request body; a 413 refusal once it passes ``limit`` bytes (not read further), 408 after ``seconds``."""
     length = request.headers.get("content-length")
-    if length is not None and (not length.isdigit() or int(length) > limit):
+    if length is not None and (not length.isdigit() or len(length) > 12 or int(length) > limit):
         return refuse(413, "too-large", f"request bodies are at most {limit} bytes")
     chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            return refuse(413, "too-large", f"request bodies are at most {limit} bytes")
-        chunks.append(chunk)
+    try:
+        async with asyncio.timeout(seconds):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    return refuse(413, "too-large", f"request bodies are at most {limit} bytes")
+                chunks.append(chunk)
+    except TimeoutError:
+        return refuse(408, "timeout", f"the request body did not arrive within {seconds:g} s")
     return b"".join(chunks)
+
+
+class FaultBarrier:
+    """Outermost ASGI layer: an exception no handler caught is a bug of ours.
+
+    It is logged once with its traceback and answered ``500`` with the contract's
+    error JSON (when the answer has not started), and it never reaches the server's
+    own error page or log as an unhandled exception.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracked)
+        except Exception as e:
+            if isinstance(e, Unavailable) or is_database_error(e):
+                log.error("the database is unavailable answering %s %s: %s", scope.get("method"), scope.get("path"), e)
+                answer = refuse(503, "unavailable", "the log's database is unavailable")
+            else:
+                log.exception("internal fault answering %s %s", scope.get("method"), scope.get("path"))
+                answer = refuse(500, "internal", "an internal fault of the server (logged)")
+            if not started:
+                await answer(scope, receive, send)
 
 
 def create_app(cfg: ServerConfig) -> FastAPI:
@@ -71,6 +121,7 @@ def create_app(cfg: ServerConfig) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.service = service
+    app.add_middleware(FaultBarrier)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -93,10 +144,16 @@ def create_app(cfg: ServerConfig) -> FastAPI:
             return body
         try:
             result, note = await service.submit(body)
-        except Exception:
-            return refuse(503, "unavailable", "the log's database is unavailable; nothing was appended")
+        except Unavailable:
+            return refuse(503, "unavailable", UNAVAILABLE)
+        except InternalFault:
+            return refuse(500, "internal", INTERNAL)
         if isinstance(result, Accepted):
-            return JSONResponse({"index": result.index, "leaf_hash": result.leaf_hash.hex(), "checkpoint": note}, status_code=201)
+            receipt: dict[str, Any] = {"index": result.index, "leaf_hash": result.leaf_hash.hex(), "checkpoint": note}
+            void = await service.void_reason(result.index)
+            if void is not None:
+                receipt["void"] = void  # extension: the entry is kept but has no effect (contract section 6)
+            return JSONResponse(receipt, status_code=201)
         return refuse(STATUS_CODES.get(result.error, 400), result.error, result.detail, result.log_time)
 
     @app.get("/v1/entries", response_model=Entries, responses=REFUSALS)
@@ -142,7 +199,7 @@ def create_app(cfg: ServerConfig) -> FastAPI:
         body = await read_body(request)
         if isinstance(body, JSONResponse):
             return body
-        count, error = await service.follow(service.add_cosignature, body)
+        count, error = await service.follow(service.guarded(service.add_cosignature), body)
         if error:
             return refuse(400, "malformed", error)
         return {"cosigners": count}
@@ -150,11 +207,7 @@ def create_app(cfg: ServerConfig) -> FastAPI:
     @app.get("/v1/state", responses=REFUSALS)
     async def get_state() -> Any:
         """The full state (contract section 5), unsigned, as of now."""
-        def compute() -> dict[str, Any]:
-            with service.engine_lock:
-                now = max(service.clock.now(), service.engine.last_time or 0)
-                return service.engine.state_at(now)
-        return Response(canonical(await service.follow(compute)), media_type="application/json")
+        return Response(await service.follow(service.state_json), media_type="application/json")
 
     @app.get("/v1/status", responses=REFUSALS)
     async def get_status() -> Any:
@@ -172,10 +225,23 @@ def create_app(cfg: ServerConfig) -> FastAPI:
             return refuse(404, "not-found", "no core proposed yet")
         return {"payload": base64.b64encode(canonical(core)).decode(), "core": core}
 
-    @app.post("/v1/status/signatures", responses=REFUSALS)
-    async def post_status_signature(sig: StatusSignature) -> Any:
-        """One monitor's signature over a proposed core (a status envelope with one signature)."""
-        count, error = await service.follow(service.add_status_signature, sig.model_dump())
+    @app.post("/v1/status/signatures", responses=REFUSALS,
+              openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
+                  "schema": StatusSignature.model_json_schema()}}}})
+    async def post_status_signature(request: Request) -> Any:
+        """One monitor's signature over a proposed core (a status envelope with exactly one signature), at most 64 KiB."""
+        body = await read_body(request)
+        if isinstance(body, JSONResponse):
+            return body
+        try:
+            envelope = strict_loads(body)
+        except JsonError:
+            return refuse(400, "malformed", "the body is not JSON")
+        sigs = envelope.get("signatures") if isinstance(envelope, dict) else None
+        if not isinstance(sigs, list) or len(sigs) != 1:
+            # one signature per request: the verification work of an anonymous request stays one signature
+            return refuse(400, "malformed", "send a status envelope with exactly one monitor signature")
+        count, error = await service.follow(service.guarded(service.add_status_signature), envelope)
         if error:
             return refuse(400, "malformed", error)
         return {"signers": count, "quorum": cfg.pact.oversight.status_quorum}
@@ -186,10 +252,13 @@ def create_app(cfg: ServerConfig) -> FastAPI:
         seqs = await service.read(service.read_store.last_seqs, [keyid])
         return {"keyid": keyid, "seq": seqs.get(keyid, 0), "log_time": format_time(service.clock.now())}
 
-    @app.get("/v1/events")
-    async def get_events(request: Request) -> StreamingResponse:
+    @app.get("/v1/events", responses={429: {"model": Refusal}})
+    async def get_events(request: Request) -> Response:
         """Server-sent events: ``entry`` (each appended entry), ``status`` (each newly signed status), ``core``."""
-        q = service.hub.subscribe()
+        client = request.client.host if request.client else ""
+        q = service.hub.subscribe(client)
+        if q is None:
+            return refuse(429, "too-many", "too many open event streams; poll GET /v1/status instead")
 
         async def stream() -> AsyncIterator[bytes]:
             try:
@@ -203,6 +272,8 @@ def create_app(cfg: ServerConfig) -> FastAPI:
                     except TimeoutError:
                         yield b": keep-alive\n\n"
                         continue
+                    if not event:  # dropped: this subscriber did not keep up
+                        return
                     yield f"event: {event}\ndata: {data}\n\n".encode()
             finally:
                 service.hub.unsubscribe(q)

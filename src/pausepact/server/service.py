@@ -12,6 +12,14 @@
   raises the log's time floor to its ``issued_at`` first, so no later entry can
   change what it says. Monitors sign cores they have replayed themselves; once
   ``status_quorum`` distinct monitors signed one core, it is the served status.
+- **Trust**: the follower verifies the signature of every entry it did not
+  itself just verify on the way in (entries of other replicas, or written to
+  the database behind the server's back): a forged entry is listed in
+  ``rejected``, never presented as genuine.
+- **Snapshots**: the follower keeps a durable snapshot of its engine with the
+  tree it covers (every ``snapshot_every`` entries or ``snapshot_seconds``); a
+  restart loads it and replays only the rest. A snapshot of another pact, of a
+  tree this store does not hold, or that does not decode is ignored (full replay).
 """
 
 from __future__ import annotations
@@ -22,6 +30,8 @@ import hashlib
 import json
 import logging
 import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -29,17 +39,19 @@ from typing import Any, TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ..checking import EnvelopeChecker
+from ..checking import Checked, EnvelopeChecker
 from ..clock import Clock
 from ..core import merkle
 from ..core.canonical import canonical
+from ..core.durations import parse_time
 from ..core.engine import Engine, status_core
 from ..core.notes import Note, NoteError, parse_checkpoint, parse_note, verify_cosignature
 from ..core.pact import Pact
-from ..core.statements import Rejection, decode_envelope
+from ..core.statements import SignedStatement
 from ..core.status import StatusError, decode_core, signing_monitors, status_envelope
-from ..log import LogWriter, Result
-from ..store import open_store
+from ..log import DEFAULT_MAX_LEAD, LogWriter, Result
+from ..store import Snapshot, is_database_error, open_store
+from ..store.base import MAX_INDEX
 
 log = logging.getLogger("pausepact.server")
 T = TypeVar("T")
@@ -55,28 +67,65 @@ class ServerConfig:
     max_skew: int = 300
     workers: int | None = None
     max_batch: int = 1000
+    max_lead: int = DEFAULT_MAX_LEAD
+    max_subscribers: int = 1000
+    max_subscribers_per_client: int = 32
+    snapshot_every: int = 100_000
+    snapshot_seconds: float = 300.0
+
+
+class Unavailable(Exception):
+    """The database failed: nothing was appended (answered 503)."""
+
+
+class InternalFault(Exception):
+    """A bug of the server met while appending (answered 500; logged with its traceback)."""
+
+
+END = ("", "")  # queued to a subscriber that is dropped: its stream ends
 
 
 class Hub:
-    """Server-sent events fan-out: each subscriber has a bounded queue; slow ones lose old events."""
+    """Server-sent events fan-out with bounded subscribers.
 
-    def __init__(self) -> None:
-        self.subscribers: set[asyncio.Queue[tuple[str, str]]] = set()
+    At most ``max_total`` streams, ``max_per_client`` per client address; each
+    has a bounded queue, and a subscriber that does not keep up (its queue full)
+    is dropped: its stream ends, and a client reconnects and reads the latest status.
+    """
 
-    def subscribe(self) -> asyncio.Queue[tuple[str, str]]:
-        q: asyncio.Queue[tuple[str, str]] = asyncio.Queue(maxsize=10000)
-        self.subscribers.add(q)
+    QUEUE = 512
+
+    def __init__(self, max_total: int = 1000, max_per_client: int = 32) -> None:
+        self.max_total, self.max_per_client = max_total, max_per_client
+        self.subscribers: dict[asyncio.Queue[tuple[str, str]], str] = {}
+        self.per_client: dict[str, int] = {}
+
+    def subscribe(self, client: str) -> asyncio.Queue[tuple[str, str]] | None:
+        """A new subscriber's queue, or None when a cap is reached."""
+        if len(self.subscribers) >= self.max_total or self.per_client.get(client, 0) >= self.max_per_client:
+            return None
+        q: asyncio.Queue[tuple[str, str]] = asyncio.Queue(maxsize=self.QUEUE)
+        self.subscribers[q] = client
+        self.per_client[client] = self.per_client.get(client, 0) + 1
         return q
 
     def unsubscribe(self, q: asyncio.Queue[tuple[str, str]]) -> None:
-        self.subscribers.discard(q)
+        client = self.subscribers.pop(q, None)
+        if client is not None:
+            self.per_client[client] -= 1
+            if not self.per_client[client]:
+                del self.per_client[client]
 
     def publish(self, event: str, data: Any) -> None:
         text = json.dumps(data, separators=(",", ":"))
         for q in list(self.subscribers):
-            if q.full():
-                q.get_nowait()
-            q.put_nowait((event, text))
+            if q.full():  # a subscriber that does not read: drop it, its memory stays bounded
+                self.unsubscribe(q)
+                while not q.empty():
+                    q.get_nowait()
+                q.put_nowait(END)
+            else:
+                q.put_nowait((event, text))
 
 
 class LogService:
@@ -86,12 +135,23 @@ class LogService:
         self.clock = cfg.clock
         self.checker = EnvelopeChecker(cfg.pact, cfg.pact_bytes, cfg.workers)
         self.write_store = open_store(cfg.store_url)
-        self.writer = LogWriter(self.write_store, cfg.pact, cfg.log_key, self.checker, max_skew=cfg.max_skew)
+        self.writer = LogWriter(self.write_store, cfg.pact, cfg.log_key, self.checker, max_skew=cfg.max_skew,
+                                max_lead=cfg.max_lead)
         self.read_store = open_store(cfg.store_url)  # HTTP reads: entries, proofs, checkpoints, statuses
         self.follow_store = open_store(cfg.store_url)  # the follower: engine catch-up, status cores, signatures
+        self.follow_checker = EnvelopeChecker(cfg.pact, cfg.pact_bytes, cfg.workers)  # entries the writer did not check
         self.engine = Engine(cfg.pact)
         self.engine_lock = threading.Lock()
-        self.hub = Hub()
+        self.hub = Hub(cfg.max_subscribers, cfg.max_subscribers_per_client)
+        # entries this process's writer verified on the way in, until the follower applies them
+        self._verified: dict[int, SignedStatement] = {}
+        self._voids: OrderedDict[int, str] = OrderedDict()  # recent void entries: the 201 answer names them
+        self._applied = 0
+        self._progress = asyncio.Event()
+        self._state_cache: tuple[int, int, bytes] | None = None
+        self._snapshot_size = 0
+        self._snapshot_real = time.monotonic()
+        self._restored = False
         self.queue: asyncio.Queue[tuple[Any, asyncio.Future[tuple[Result, str | None]]]] | None = None
         self._write_exec = ThreadPoolExecutor(1, thread_name_prefix="pausepact-writer")
         self._read_exec = ThreadPoolExecutor(1, thread_name_prefix="pausepact-reader")
@@ -109,6 +169,7 @@ class LogService:
     async def start(self) -> None:
         self.queue = asyncio.Queue()
         self._wake = asyncio.Event()
+        self._progress = asyncio.Event()
         self._tasks = [asyncio.create_task(self._writer_loop()), asyncio.create_task(self._follower_loop())]
 
     async def stop(self) -> None:
@@ -118,6 +179,7 @@ class LogService:
         for ex in (self._write_exec, self._read_exec, self._follow_exec):
             ex.shutdown(wait=True)
         self.checker.close()
+        self.follow_checker.close()
         for store in (self.write_store, self.read_store, self.follow_store):
             store.close()
 
@@ -132,10 +194,18 @@ class LogService:
     # -------------------------------------------------------------- writes
 
     async def submit(self, envelope: Any) -> tuple[Result, str | None]:
+        """Queue one envelope for the writer; its own result, or Unavailable / InternalFault."""
         assert self.queue is not None
         fut: asyncio.Future[tuple[Result, str | None]] = asyncio.get_running_loop().create_future()
         await self.queue.put((envelope, fut))
         return await fut
+
+    def _append(self, envs: list[Any], now: int) -> tuple[list[Result], str | None]:
+        """The writer thread's work: append, and hand what it verified to the follower."""
+        results = self.writer.append(envs, now)
+        for ss in self.writer.appended:
+            self._verified[ss[0]] = ss[1]
+        return results, self.writer.last_checkpoint
 
     async def _writer_loop(self) -> None:
         assert self.queue is not None
@@ -144,22 +214,57 @@ class LogService:
             batch = [await self.queue.get()]
             while not self.queue.empty() and len(batch) < self.cfg.max_batch:
                 batch.append(self.queue.get_nowait())
-            envs = [e for e, _ in batch]
             try:
-                results = await loop.run_in_executor(self._write_exec, self.writer.append, envs, self.clock.now())
-                note = self.writer.last_checkpoint
-            except Exception as e:  # the database is down: fail these requests, keep serving
-                log.exception("append failed")
-                for _, fut in batch:
-                    if not fut.done():
-                        fut.set_exception(e)
-                continue
-            for (_, fut), r in zip(batch, results, strict=True):
-                if not fut.done():
-                    fut.set_result((r, note))
+                outcomes = await self._append_batch(loop, batch)
+            except Exception:  # never let the writer die: fail this batch as a fault of ours
+                log.exception("writer fault")
+                outcomes = [InternalFault() for _ in batch]
+            results: list[Result] = []
+            for (_, fut), out in zip(batch, outcomes, strict=True):
+                if fut.done():
+                    continue
+                if isinstance(out, Exception):
+                    fut.set_exception(out)
+                else:
+                    fut.set_result(out)
+                    results.append(out[0])
             if self.metrics:
                 self.metrics.count(results)
             self._wake.set()
+
+    async def _append_batch(self, loop: asyncio.AbstractEventLoop,
+                            batch: list[tuple[Any, Any]]) -> list[tuple[Result, str | None] | Exception]:
+        """One outcome per submitter. A bug met by a batch is retried envelope by envelope, so it fails only its own."""
+        envs = [e for e, _ in batch]
+        now = self.clock.now()
+        try:
+            results, note = await loop.run_in_executor(self._write_exec, self._append, envs, now)
+            return [(r, note) for r in results]
+        except Exception as e:
+            if is_database_error(e):
+                log.error("append failed, the database is unavailable: %s", e)
+                return [Unavailable() for _ in batch]
+            log.exception("append failed: a fault of the server, not of the database")
+            if len(envs) == 1:
+                return [InternalFault()]
+        outcomes: list[tuple[Result, str | None] | Exception] = []
+        for env in envs:
+            outcomes.extend(await self._append_batch(loop, [(env, None)]))
+        return outcomes
+
+    async def void_reason(self, index: int, wait: float = 5.0) -> str | None:
+        """Why entry ``index`` is void, once the follower applied it (None: not void, or not applied within ``wait``)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait
+        while self._applied <= index:
+            left = deadline - loop.time()
+            if left <= 0:
+                return None
+            try:
+                await asyncio.wait_for(self._progress.wait(), left)
+            except TimeoutError:
+                return None
+        return self._voids.get(index)
 
     # -------------------------------------------------------------- follower
 
@@ -173,46 +278,128 @@ class LogService:
             self._wake.clear()
             try:
                 events = await loop.run_in_executor(self._follow_exec, self._follow)
-            except Exception:
-                log.exception("follower failed; retrying")
+            except Exception as e:
+                if is_database_error(e):
+                    log.error("follower: the database is unavailable (%s); retrying", e)
+                else:
+                    log.exception("follower failed; retrying")
                 await asyncio.sleep(1)
                 continue
+            finally:
+                self._applied = self.engine.size
+                self._progress.set()
+                self._progress = asyncio.Event()
             for kind, data in events:
                 self.hub.publish(kind, data)
 
+    def _restore(self) -> None:
+        """Load the stored snapshot into a fresh engine, if it fits this pact and this tree (else: full replay)."""
+        self._restored = True
+        snap = self.follow_store.snapshot()
+        if snap is None:
+            return
+        from_snapshot = getattr(Engine, "from_snapshot", None)
+        why = None
+        if from_snapshot is None:
+            why = "this engine cannot read snapshots"
+        elif snap.pact_digest != self.pact.digest:
+            why = f"it is of pact {snap.pact_digest}"
+        elif not 0 < snap.size <= self.follow_store.size():
+            why = f"it covers {snap.size} entries and the log has {self.follow_store.size()}"
+        elif merkle.root(self.follow_store.node, snap.size) != snap.root:
+            why = "its tree is not this log's"
+        if why is None:
+            try:
+                engine = from_snapshot(self.pact, snap.data)  # type: ignore[misc]
+                if engine.size != snap.size:
+                    why = f"it decodes to {engine.size} entries, not {snap.size}"
+            except Exception as e:  # noqa: BLE001 - a damaged snapshot costs a full replay, never the server
+                why = f"it does not decode ({type(e).__name__})"
+        if why is not None:
+            log.warning("ignoring the stored engine snapshot (%s): replaying the whole log", why)
+            return
+        with self.engine_lock:
+            self.engine = engine
+        self._snapshot_size = snap.size
+        log.info("engine restored from its snapshot at %d entries", snap.size)
+
+    def _maybe_snapshot(self) -> None:
+        """Write a snapshot every ``snapshot_every`` entries, or after ``snapshot_seconds`` if the log grew."""
+        snapshot = getattr(self.engine, "snapshot", None)
+        size = self.engine.size
+        if snapshot is None or size == self._snapshot_size or size == 0:
+            return
+        if size - self._snapshot_size < self.cfg.snapshot_every and \
+                time.monotonic() - self._snapshot_real < self.cfg.snapshot_seconds:
+            return
+        self._snapshot_real = time.monotonic()
+        with self.engine_lock:
+            data = snapshot()
+        self.follow_store.put_snapshot(Snapshot(size, self.pact.digest, merkle.root(self.follow_store.node, size), data))
+        self._snapshot_size = size
+
+    def _checked(self, batch: list[Any]) -> list[Checked]:
+        """Entries as the engine takes them: ones this process verified on the way in are reused, the rest verified now."""
+        out: list[Checked | None] = []
+        todo: list[int] = []
+        for n, e in enumerate(batch):
+            ss = self._verified.pop(e.index, None)
+            if ss is not None and ss.leaf == e.leaf:
+                out.append(ss)
+            else:
+                out.append(None)
+                todo.append(n)
+        if todo:
+            for n, c in zip(todo, self.follow_checker.check([batch[n].leaf for n in todo]), strict=True):
+                out[n] = c
+        return [c for c in out if c is not None]
+
     def _catch_up(self, upto: int | None = None) -> list[tuple[str, Any]]:
-        """Apply committed entries to the engine (up to ``upto``); returns entry events."""
+        """Apply committed entries to the engine (up to ``upto``), verifying each; returns entry events."""
+        if not self._restored:
+            self._restore()
         events: list[tuple[str, Any]] = []
         size = self.follow_store.size() if upto is None else upto
         while self.engine.size < size:
             batch = self.follow_store.entries(self.engine.size, min(size, self.engine.size + 1000))
             if not batch:
                 break
+            checked = self._checked(batch)
             with self.engine_lock:
-                for e in batch:
-                    # entries in our own store passed every check before they were appended;
-                    # decoding without re-verifying signatures keeps the follower cheap
-                    try:
-                        ss: Any = decode_envelope(e.leaf, self.pact)
-                    except Rejection as r:
-                        ss = r
-                    self.engine.apply(e.index, ss)
+                for e, c in zip(batch, checked, strict=True):
+                    voids = len(self.engine.void)
+                    self.engine.apply(e.index, c)
+                    if len(self.engine.void) > voids:
+                        self._voids[e.index] = self.engine.void[-1]["reason"]
                     events.append(("entry", {"index": e.index, "envelope": json.loads(e.leaf)}))
+            while len(self._voids) > 10000:
+                self._voids.popitem(last=False)
         return events
 
     def _follow(self) -> list[tuple[str, Any]]:
-        import time as _time
-
         events = self._catch_up()
         # judging whether a new status is due replays time up to now: a few times a second is enough
-        if _time.monotonic() - self._judged_real >= 0.2:
-            self._judged_real = _time.monotonic()
+        if time.monotonic() - self._judged_real >= 0.2:
+            self._judged_real = time.monotonic()
             events.extend(self._maybe_propose())
         latest = self.follow_store.latest_status()
         if latest is not None and latest != self._last_status:
             self._last_status = latest
             events.append(("status", json.loads(latest)))
+        self._maybe_snapshot()
         return events
+
+    def state_json(self) -> bytes:
+        """The full state as of now (canonical JSON), computed at most once per tree size and second."""
+        with self.engine_lock:
+            size = self.engine.size
+            now = max(self.clock.now(), self.engine.last_time or 0)
+            cached = self._state_cache
+            if cached is not None and cached[:2] == (size, now):
+                return cached[2]
+            data = canonical(self.engine.state_at(now))
+        self._state_cache = (size, now, data)
+        return data
 
     # -------------------------------------------------------------- statuses
 
@@ -224,14 +411,12 @@ class LogService:
                      p.get("new_deployments", p.get("restrictions", {}).get("new_deployments"))) for d, p in parties.items()})
 
     def _maybe_propose(self) -> list[tuple[str, Any]]:
-        import time as _time
-
         now = self.clock.now()
         ttl = self.pact.oversight.status_ttl
         with self.engine_lock:
             state = self.engine.state_at(max(now, self.engine.last_time or now), light=True)
         changed = self.proposed is None or self._summary(state) != self._summary(self.proposed)
-        stale = _time.monotonic() - self._proposed_real > self.clock.real_seconds(ttl / 3)
+        stale = time.monotonic() - self._proposed_real > self.clock.real_seconds(ttl / 3)
         if not (changed or stale):
             return []
         # raise the floor first, under the append lock: from now on no entry may be timed before issued_at.
@@ -247,12 +432,28 @@ class LogService:
                 return events
             state = self.engine.state_at(issued, light=True)
         core = status_core(state, merkle.root(self.follow_store.node, size), issued, ttl)
-        self.proposed, self._proposed_real = core, _time.monotonic()
+        self.proposed, self._proposed_real = core, time.monotonic()
         events.append(("core", {"payload": base64.b64encode(canonical(core)).decode(), "core": core}))
         return events
 
     def proposed_core(self) -> dict[str, Any] | None:
         return self.proposed
+
+    def guarded(self, fn: Callable[[Any], tuple[int, str | None]]) -> Callable[[Any], tuple[int, str | None]]:
+        """``fn`` for anonymous input: a failing database raises Unavailable; any other fault is that input's refusal.
+
+        Such a fault is logged on one line, never with a traceback: anyone can send input.
+        """
+        def run(arg: Any) -> tuple[int, str | None]:
+            try:
+                return fn(arg)
+            except Exception as e:
+                if is_database_error(e):
+                    log.error("the database is unavailable: %s", e)
+                    raise Unavailable() from None
+                log.warning("%s refused an input it could not check (%s)", fn.__name__, type(e).__name__)
+                return 0, "the input could not be checked"
+        return run
 
     def add_status_signature(self, envelope: Any) -> tuple[int, str | None]:
         """Merge one monitor's signature into its core's candidate; returns (signers, error)."""
@@ -262,17 +463,23 @@ class LogService:
             return 0, str(e)
         if core["pact_digest"] != self.pact.digest:
             return 0, "status core for another pact"
-        signers = signing_monitors(envelope, payload, self.pact)
-        if len(signers) != 1 or len(envelope["signatures"]) != 1:
+        if not isinstance(envelope["signatures"], list) or len(envelope["signatures"]) != 1:
             return 0, "send exactly one valid monitor signature"
-        if not isinstance(core["tree_size"], int) or core["tree_size"] > self.follow_store.size():
+        size = core["tree_size"]
+        if not isinstance(size, int) or isinstance(size, bool) or not 0 <= size <= min(MAX_INDEX, self.follow_store.size()):
             return 0, "core for a tree this log does not have"
-        if core["root_hash"] != merkle.root(self.follow_store.node, core["tree_size"]).hex():
+        if not isinstance(core["root_hash"], str) or not isinstance(core["as_of"], str):
+            return 0, "core members have the wrong types"
+        try:
+            as_of = parse_time(core["as_of"])
+        except ValueError:
+            return 0, "core as_of is not a time"
+        if core["root_hash"] != merkle.root(self.follow_store.node, size).hex():
             return 0, "core names a root this log does not have"
+        signers = signing_monitors(envelope, payload, self.pact)  # one signature: one verification
+        if len(signers) != 1:
+            return 0, "send exactly one valid monitor signature"
         digest = hashlib.sha256(payload).hexdigest()
-        from ..core.durations import parse_time
-
-        as_of = parse_time(core["as_of"])
         with self.follow_store.write():
             existing = self.follow_store.status_candidate(digest)
             sigs = json.loads(existing)["signatures"] if existing else []
@@ -283,7 +490,7 @@ class LogService:
             text = json.dumps(merged, separators=(",", ":"))
             self.follow_store.put_status_candidate(digest, as_of, text)
             if count >= self.pact.oversight.status_quorum:
-                self.follow_store.put_status(core["tree_size"], as_of, text)
+                self.follow_store.put_status(size, as_of, text)
         return count, None
 
     def latest_status(self) -> dict[str, Any] | None:
@@ -296,12 +503,18 @@ class LogService:
         return [raw for pid, raw in self.pact.key_owner.values() if pid == monitor]
 
     def add_cosignature(self, body: bytes) -> tuple[int, str | None]:
-        """Merge valid monitor cosignatures into the stored checkpoint of that size; returns (cosigners, error)."""
+        """Merge valid monitor cosignatures into the stored checkpoint of that size; returns (cosigners, error).
+
+        At most one signature line per monitor party is verified, so a request costs at most one
+        verification per monitor key, whatever it carries.
+        """
         try:
             note = parse_note(body)
             cp = parse_checkpoint(note.text)
         except NoteError as e:
             return 0, f"not a checkpoint note: {e}"
+        if not 0 <= cp.size <= MAX_INDEX:
+            return 0, f"no checkpoint of size {cp.size}"
         stored = self.follow_store.checkpoint(cp.size)
         if stored is None:
             return 0, f"no checkpoint of size {cp.size}"
@@ -309,10 +522,13 @@ class LogService:
         if merged.text != note.text:
             return 0, "the cosigned checkpoint differs from this log's checkpoint of that size"
         added = 0
+        seen: set[str] = set()
         for sig in note.signatures:
+            if sig.name not in self.pact.monitors or sig.name in seen or sig in merged.signatures:
+                continue
+            seen.add(sig.name)
             single = Note(note.text, (sig,))
-            if sig.name in self.pact.monitors and sig not in merged.signatures and any(
-                    verify_cosignature(single, sig.name, k) is not None for k in self._monitor_keys(sig.name)):
+            if any(verify_cosignature(single, sig.name, k) is not None for k in self._monitor_keys(sig.name)):
                 merged = merged.with_signature(sig)
                 added += 1
         cosigners = [m for m in self.pact.monitors
@@ -324,4 +540,4 @@ class LogService:
         return len(cosigners), None
 
 
-__all__ = ["Hub", "LogService", "ServerConfig"]
+__all__ = ["Hub", "InternalFault", "LogService", "ServerConfig", "Unavailable"]

@@ -9,7 +9,19 @@ lock so several server processes on one PostgreSQL database form one log.
 
 from __future__ import annotations
 
-from .base import Entry, LogStore, StoreError
+import sqlite3
+import sys
+
+from .base import Entry, LogStore, Snapshot, StoreError
 from .open import open_store
 
-__all__ = ["Entry", "LogStore", "StoreError", "open_store"]
+
+def is_database_error(exc: BaseException) -> bool:
+    """True when ``exc`` is the database failing (answered 503), not a bug of ours (answered 500)."""
+    if isinstance(exc, (StoreError, sqlite3.Error)):
+        return True
+    psycopg = sys.modules.get("psycopg")  # loaded only when a PostgreSQL store was opened
+    return psycopg is not None and isinstance(exc, psycopg.Error)
+
+
+__all__ = ["Entry", "LogStore", "Snapshot", "StoreError", "is_database_error", "open_store"]

@@ -35,7 +35,20 @@ SCHEMA = [
     "CREATE TABLE IF NOT EXISTS checkpoints (size BIGINT PRIMARY KEY, note TEXT NOT NULL, cosigners INTEGER NOT NULL DEFAULT 0)",
     "CREATE TABLE IF NOT EXISTS statuses (id BIGSERIAL_OR_AUTO, tree_size BIGINT NOT NULL, as_of BIGINT NOT NULL, envelope TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS status_candidates (digest TEXT PRIMARY KEY, as_of BIGINT NOT NULL, envelope TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS snapshots (id INTEGER PRIMARY KEY, size BIGINT NOT NULL, pact_digest TEXT NOT NULL, "
+    "root {blob} NOT NULL, data {blob} NOT NULL)",
 ]
+MAX_INDEX = 2**62  # no tree is larger; bounds every index or size before it reaches SQL (a 64-bit column)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A serialized engine state covering the first ``size`` entries of a tree with root ``root``."""
+
+    size: int
+    pact_digest: str
+    root: bytes
+    data: bytes
 
 
 class LogStore:
@@ -135,6 +148,8 @@ class LogStore:
 
     def checkpoint(self, size: int | None = None, min_cosigners: int = 0) -> tuple[int, str] | None:
         """The newest checkpoint (or the one of ``size``) with at least ``min_cosigners`` monitor cosignatures."""
+        if size is not None and not 0 <= size <= MAX_INDEX:
+            return None
         if size is None:
             row = self._exec("SELECT size, note FROM checkpoints WHERE cosigners >= ? ORDER BY size DESC LIMIT 1",
                              (min_cosigners,)).fetchone()
@@ -166,6 +181,17 @@ class LogStore:
     def latest_status(self) -> str | None:
         row = self._exec("SELECT envelope FROM statuses ORDER BY as_of DESC, tree_size DESC, id DESC LIMIT 1").fetchone()
         return str(row[0]) if row else None
+
+    def snapshot(self) -> Snapshot | None:
+        """The latest engine snapshot written by ``put_snapshot``, if any."""
+        row = self._exec("SELECT size, pact_digest, root, data FROM snapshots WHERE id = 1").fetchone()
+        return Snapshot(int(row[0]), str(row[1]), bytes(row[2]), bytes(row[3])) if row else None
+
+    def put_snapshot(self, snap: Snapshot) -> None:
+        """Keep ``snap`` as the one snapshot (its own short transaction; no append lock needed)."""
+        self._exec("INSERT INTO snapshots (id, size, pact_digest, root, data) VALUES (1, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE "
+                   "SET size = excluded.size, pact_digest = excluded.pact_digest, root = excluded.root, data = excluded.data",
+                   (snap.size, snap.pact_digest, snap.root, snap.data))
 
     def checkpoints_desc(self, limit: int = 50) -> list[tuple[int, str]]:
         rows = self._exec("SELECT size, note FROM checkpoints ORDER BY size DESC LIMIT ?", (limit,)).fetchall()
