@@ -10,9 +10,9 @@ from typing import Annotated
 import typer
 
 from .. import keyfiles
-from ..client import ClientError, PactClient
+from ..client import PactClient
 from ..clock import Clock
-from ..errors import InputError
+from ..errors import InputError, PausepactError
 from ..pactio import load_pact
 from . import app
 from .common import (
@@ -22,6 +22,7 @@ from .common import (
     KeyOpt,
     PactOpt,
     ServerOpt,
+    err,
     out,
 )
 
@@ -32,7 +33,9 @@ def monitor(
     pact: PactOpt,
     party: Annotated[str, typer.Option("--as", help="this monitor's party id", show_default=False)],
     key: KeyOpt,
-    state: Annotated[Path | None, typer.Option(help="state file (last cosigned checkpoint, alarms)")] = None,
+    state: Annotated[Path | None, typer.Option(
+        help="state file (high-water mark, alarms); default: one per log origin in the user's data directory",
+        show_default=False)] = None,
     interval: Annotated[float, typer.Option(help="seconds between rounds (real time)")] = 0.5,
     clear_alarm: Annotated[bool, typer.Option("--clear-alarm", help="clear a recorded alarm after investigating it")] = False,
     clock_start: ClockStart = None,
@@ -41,27 +44,45 @@ def monitor(
     max_skew: Annotated[int, typer.Option(help="how far a core's issued_at may be from this monitor's clock")] = 300,
     once: Annotated[bool, typer.Option("--once", help="one round, then exit")] = False,
 ) -> None:
-    """Follow a log as an independent monitor: verify, cosign checkpoints, sign status cores equal to its own replay."""
-    from ..monitor import Monitor, MonitorState
+    """Follow a log as an independent monitor: verify, cosign checkpoints, sign status cores equal to its own replay.
 
+    Exits 3 on an alarm (evidence against the log); it is kept in the state file until --clear-alarm.
+    """
+    from ..monitor import Alarm, Monitor, MonitorState, default_state_path
+
+    if interval < 0 or max_skew < 0:
+        raise InputError("--interval and --max-skew must not be negative")
     p = load_pact(pact)
     if p.party_by_id.get(party) is None or p.party_by_id[party].role != "monitor":
         raise InputError(f"{party!r} is not a monitor of pact {p.pact!r}")
-    st = MonitorState.load(state or Path(f"monitor-{party}.json"))
+    path = state or default_state_path(p.origin, party)
+    st = MonitorState.load(path)
+    st.bind(p.origin, p.pact, party)
+    if st.first_start:
+        err.print(f"warning: no monitor state at {path}: first start for log {p.origin!r}; "
+                  "this monitor trusts the first checkpoint it is shown")
     if clear_alarm and st.alarm:
         out.print(f"clearing alarm: {st.alarm}")
-        st.alarm = None
+        st.alarm = st.alarm_at = st.alarm_evidence = None
         st.save()
     logging.basicConfig(level=logging.INFO, format=f"%(asctime)s monitor {party} %(levelname)s %(message)s")
+    say = logging.getLogger("pausepact.monitor")
+    private = keyfiles.read_private_key(key)
     with PactClient(server, p) as client:
-        m = Monitor(client, party, keyfiles.read_private_key(key), Clock.from_options(clock_start, clock_speed, clock_anchor), st, max_skew)
+        m = Monitor(client, party, private, Clock.from_options(clock_start, clock_speed, clock_anchor), st, max_skew)
         while True:
             try:
                 did = m.step()
-                if any(not v.startswith(("already", "not judged")) for v in did.values()):
-                    logging.getLogger("pausepact.monitor").info("%s", did)
-            except ClientError as e:
-                logging.getLogger("pausepact.monitor").warning("%s", e.diagnostics())
+                if any(not str(v).startswith(("already", "not judged", "nothing")) for v in did.values()):
+                    say.info("%s", did)
+            except Alarm:
+                raise  # recorded in the state file; exit 3 with its one line
+            except PausepactError as e:  # ServerFault, ClientError, a state file that cannot be written
+                say.warning("%s", e.diagnostics())
+                m.record(e.diagnostics())
+            except Exception as e:  # noqa: BLE001 - a round's fault must not end the monitor; nothing was signed
+                say.error("round failed, nothing signed: %s: %s", type(e).__name__, e)
+                m.record(f"{type(e).__name__}: {e}")
             if once:
                 return
             time.sleep(interval)

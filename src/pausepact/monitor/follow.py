@@ -1,0 +1,335 @@
+"""An independent monitor: follows a log it does not trust, cosigns checkpoints, signs statuses.
+
+Each ``step()`` (one round):
+
+1. reads the status core the server proposes (checked member by member) and the
+   newest checkpoint (its log signature must verify under the pinned pact);
+2. judges the checkpoint first: its origin; not smaller than the checkpoint this
+   monitor cosigned last nor than a status it signed (its high-water mark, kept
+   in its state file across restarts); the same root at the same size; and an
+   RFC 6962 consistency proof from the mark to it;
+3. fetches new entries and replays them itself: each entry's leaf recomputed
+   into its own tree (which must pass through the mark's root), each entry
+   checked for Validity (contract section 6) and for the log's time promise
+   (section 3), the engine applied;
+4. signs the proposed core only when its tree is no smaller than the mark, it
+   equals the core of its own replay of the first ``tree_size`` entries (same
+   root), and ``issued_at`` is within ``max_skew`` of its own clock, not before
+   the time of its last entry, and not before a status it already signed;
+5. cosigns the checkpoint (C2SP tlog-cosignature v1) once its own tree has the
+   checkpoint's root.
+
+Each mark is written to the state file before the signature leaves the monitor.
+
+Evidence against the log operator (a fork, a rollback below the mark, an entry
+that fails Validity, a malformed signed checkpoint, an entry with no canonical
+form) raises ``Alarm``: the alarm is written to the state file, and a monitor with
+an alarm on file signs nothing until a person clears it (``--clear-alarm``).
+Answers that are merely unusable (transport errors, refusals, malformed unsigned
+answers) raise ``ServerFault``: a warning; nothing is signed that round.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from ..checking import check_one
+from ..client import PactClient
+from ..clock import Clock
+from ..core import merkle
+from ..core.canonical import JsonError, canonical
+from ..core.durations import format_time, parse_time
+from ..core.engine import Engine, status_core
+from ..core.notes import Checkpoint, Note, NoteError, cosign, parse_checkpoint
+from ..core.sequence import Sequencer
+from ..core.statements import Rejection, SignedStatement
+from ..core.status import status_envelope, status_signature
+from ..errors import PausepactError
+from ..keyfiles import public_raw
+from .feed import Feed, ServerFault
+from .state import MonitorState
+
+log = logging.getLogger("pausepact.monitor")
+
+KEEP = 4096          # recent roots and entry times kept in memory: enough to judge recent cores and checkpoints
+BATCH = 5000         # entries fetched and replayed per round at most: a restart on a long log catches up in rounds
+AHEAD = 1000         # how far beyond the newest checkpoint a proposed core may reach and still be judged
+
+
+class Alarm(PausepactError):
+    """The log showed this monitor evidence against its operator (a fork, a rollback, an invalid entry)."""
+
+    exit_code = 3
+
+
+ForkDetected = Alarm  # the name earlier versions used; a fork is one kind of alarm
+
+
+class Monitor:
+    """One monitor party following one log; ``step()`` is one round. Not thread-safe."""
+
+    def __init__(self, client: PactClient, party: str, key: Ed25519PrivateKey, clock: Clock,
+                 state: MonitorState, max_skew: int = 300, request_deadline: float = 60.0) -> None:
+        self.client, self.pact, self.party, self.key, self.clock = client, client.pact, party, key, clock
+        self.public = public_raw(key)
+        self.state = state
+        self.max_skew = max_skew
+        self.request_deadline = request_deadline
+        state.bind(self.pact.origin, self.pact.pact, party)
+        if state.alarm:
+            raise Alarm(self._alarm_text())
+        self.engine = Engine(self.pact)
+        self.tree = merkle.CompactRange()
+        self.roots: dict[int, bytes] = {0: merkle.EMPTY_ROOT}
+        self.times: dict[int, int] = {}                       # entry index -> its statement time (recent entries)
+        self.sequence = Sequencer()                           # Validity's per-key seq and time order, at fetch time
+        self.pending: list[tuple[int, SignedStatement]] = []  # fetched and judged, not yet applied to the engine
+        self.signed_cores: set[bytes] = set()
+        self.cosigned: set[int] = set()
+
+    # ------------------------------------------------------------------ alarms
+
+    def _alarm_text(self) -> str:
+        return (f"monitor {self.party} holds an alarm and signs nothing: {self.state.alarm}"
+                f"{' (since ' + self.state.alarm_at + ')' if self.state.alarm_at else ''}. "
+                "Investigate (docs/monitor.md), then restart with --clear-alarm.")
+
+    def _alarm(self, what: str, evidence: str | None = None) -> Alarm:
+        """Record ``what`` as this monitor's alarm (durably) and return the exception to raise."""
+        self.state.alarm, self.state.alarm_at = what, format_time(self.clock.now())
+        self.state.alarm_evidence = evidence[:64 * 1024] if evidence else None
+        log.critical("%s: ALARM, REFUSING TO SIGN: %s", self.party, what)
+        try:
+            self.state.save()
+        except PausepactError as e:  # the refusal must not depend on the disk
+            log.critical("%s: the alarm could not be written: %s", self.party, e.diagnostics())
+        return Alarm(self._alarm_text())
+
+    def record(self, problem: str) -> None:
+        """Note a problem that is not evidence (a warning) in the state file, for the people who run the monitor."""
+        try:
+            self.state.record_incident(format_time(self.clock.now()), problem)
+        except PausepactError as e:
+            log.error("%s: %s", self.party, e.diagnostics())
+
+    # ------------------------------------------------------------------ one round
+
+    def step(self) -> dict[str, Any]:
+        """One round; returns what it did (for logs and tests). Raises Alarm or ServerFault (nothing signed then)."""
+        if self.state.alarm:
+            raise Alarm(self._alarm_text())
+        try:
+            return self._round()
+        except (Alarm, ServerFault):
+            raise
+        except Exception:
+            # a fault of this monitor's own (a bug met by odd data) may have left the replay half-done:
+            # start it over from entry 0 next round rather than judge anything on it
+            self._forget_replay()
+            raise
+
+    def _forget_replay(self) -> None:
+        self.engine = Engine(self.pact)
+        self.tree = merkle.CompactRange()
+        self.roots = {0: merkle.EMPTY_ROOT}
+        self.times = {}
+        self.sequence = Sequencer()
+        self.pending = []
+
+    def _round(self) -> dict[str, Any]:
+        feed = Feed(self.client, self.request_deadline)
+        core = feed.proposed_core()
+        note = feed.checkpoint()
+        cp = self._judge_checkpoint(feed, note)
+        target = cp.size
+        if core is not None and cp.size < core["tree_size"] <= cp.size + AHEAD:
+            target = core["tree_size"]
+        self._fetch(feed, target)
+        ready = self._judge_checkpoint_root(cp, note)
+        did: dict[str, Any] = {}
+        if core is not None:
+            did["status"] = self._consider_core(feed, core)
+        did["checkpoint"] = self._cosign(feed, note, cp) if ready is None else ready
+        self._apply(self.tree.size)
+        return did
+
+    # ------------------------------------------------------------------ the checkpoint, judged first
+
+    def _judge_checkpoint(self, feed: Feed, note: Note) -> Checkpoint:
+        """The checkpoint, or Alarm if it contradicts what this monitor signed before."""
+        try:
+            cp = parse_checkpoint(note.text)
+        except NoteError as e:
+            raise self._alarm(f"the log signed a malformed checkpoint ({e})", note.render()) from None
+        if cp.origin != self.pact.origin:
+            raise self._alarm(f"the log signed a checkpoint for origin {cp.origin!r}, not {self.pact.origin!r}", note.render())
+        st = self.state
+        for size, what in ((st.cosigned_size, "the checkpoint this monitor cosigned"),
+                           (st.status_size, "the tree of a status this monitor signed")):
+            if cp.size < size:
+                raise self._alarm(f"the log's newest checkpoint has size {cp.size}, smaller than {what} (size {size}): "
+                                  "the log was rolled back or shows this monitor a split view", note.render())
+        if st.cosigned_size and cp.size == st.cosigned_size and cp.root.hex() != st.cosigned_root:
+            raise self._alarm(f"checkpoint of size {cp.size} has root {cp.root.hex()}, but this monitor cosigned root "
+                              f"{st.cosigned_root} at that size: the log is not consistent with itself", note.render())
+        if st.cosigned_size and cp.size > st.cosigned_size:
+            proof = feed.consistency_proof(st.cosigned_size, cp.size)
+            try:
+                merkle.verify_consistency(st.cosigned_size, cp.size, bytes.fromhex(st.cosigned_root), cp.root, proof)
+            except merkle.ProofError as e:
+                raise self._alarm(f"checkpoint of size {cp.size} is not consistent with the one of size "
+                                  f"{st.cosigned_size} this monitor cosigned: {e}", note.render()) from None
+        return cp
+
+    def _judge_checkpoint_root(self, cp: Checkpoint, note: Note) -> str | None:
+        """None when the checkpoint may be cosigned; else why not (Alarm when its root differs from the replay)."""
+        if cp.size == 0:
+            return "nothing to cosign (empty log)"
+        if self.tree.size < cp.size:
+            return f"not judged yet (replayed {self.tree.size} of {cp.size} entries)"
+        mine = self.roots.get(cp.size)
+        if mine is None:
+            return "not judged (older than what this monitor keeps)"
+        if mine != cp.root:
+            raise self._alarm(f"checkpoint of size {cp.size} has root {cp.root.hex()}, but the entries served recompute "
+                              f"to {mine.hex()}: the log shows different histories (not consistent)", note.render())
+        return None
+
+    def _cosign(self, feed: Feed, note: Note, cp: Checkpoint) -> str:
+        if cp.size in self.cosigned:
+            return "already cosigned"
+        # the mark is durable before the cosignature leaves: after a crash the monitor never signs below it
+        if cp.size > self.state.cosigned_size:
+            self.state.cosigned_size, self.state.cosigned_root = cp.size, cp.root.hex()
+            self.state.save()
+        sig = cosign(note.text, self.party, self.key, self.public, self.clock.now())
+        self.cosigned.add(cp.size)
+        feed.post_cosignature(Note(note.text, note.signatures).with_signature(sig).render())
+        return f"cosigned {cp.size}"
+
+    # ------------------------------------------------------------------ entries
+
+    def _fetch(self, feed: Feed, upto: int) -> None:
+        """Fetch and judge entries up to ``upto`` (exclusive), at most BATCH this round."""
+        budget = BATCH
+        while self.tree.size < upto and budget > 0:
+            envelopes = feed.entries(self.tree.size, min(upto, self.tree.size + budget))
+            for env in envelopes:
+                self._take(env)
+            budget -= len(envelopes)
+        for table in (self.roots, self.times):
+            if len(table) > 2 * KEEP:
+                for k in sorted(table)[:-KEEP]:
+                    del table[k]
+
+    def _take(self, envelope: Any) -> None:
+        """One entry: into the tree (which must pass through the mark), then Validity; Alarm on any evidence."""
+        index, st = self.tree.size, self.state
+        try:
+            leaf = canonical(envelope)
+        except JsonError as e:
+            raise self._alarm(f"entry {index} has no canonical JSON form, so it cannot be a leaf of the log ({e})",
+                              repr(envelope)[:4096]) from None
+        self.tree.append(merkle.leaf_hash(leaf))
+        size, root = self.tree.size, self.tree.root()
+        self.roots[size] = root
+        for mark, mark_root, what in ((st.cosigned_size, st.cosigned_root, "checkpoint this monitor cosigned"),
+                                      (st.status_size, st.status_root, "status this monitor signed")):
+            if size == mark and root.hex() != mark_root:
+                raise self._alarm(f"the entries served recompute to root {root.hex()} at size {size}, not to the root "
+                                  f"{mark_root} of the {what}: the log is not consistent with what this monitor signed")
+        checked = check_one(envelope, self.pact)
+        try:
+            if isinstance(checked, Rejection):
+                raise checked
+            self.sequence.check(checked)
+        except Rejection as r:
+            raise self._alarm(f"the log contains entry {index}, which fails Validity ({r}): evidence against the log "
+                              "operator", leaf.decode()) from None
+        self.sequence.accept(checked)
+        t = checked.statement.t
+        if index >= st.status_size and st.status_issued_at is not None and t < parse_time(st.status_issued_at):
+            raise self._alarm(f"entry {index} is timed {format_time(t)}, before the as_of {st.status_issued_at} of the status "
+                              f"this monitor signed for tree size {st.status_size} (contract section 3)", leaf.decode())
+        self.times[index] = t
+        self.pending.append((index, checked))
+
+    def _apply(self, upto: int) -> None:
+        """Apply judged entries to the engine up to ``upto`` (exclusive)."""
+        done = 0
+        for index, checked in self.pending:
+            if index >= upto:
+                break
+            if index >= self.engine.size:
+                self.engine.apply(index, checked)
+            done += 1
+        del self.pending[:done]
+
+    # ------------------------------------------------------------------ the status core
+
+    def _consider_core(self, feed: Feed, core: dict[str, Any]) -> str:
+        payload = canonical(core)
+        if payload in self.signed_cores:
+            return "already signed"
+        size, issued = core["tree_size"], parse_time(core["issued_at"])
+        st = self.state
+        last_signed = parse_time(st.status_issued_at) if st.status_issued_at else None
+        mark = max(st.cosigned_size, st.status_size)
+        if size < mark:
+            return self._below_mark(core, size, issued, mark, last_signed)
+        if last_signed is not None and issued < last_signed:
+            return "refused: issued_at is before that of a status this monitor signed"
+        if size < self.engine.size:
+            return "not judged (for a tree this monitor has passed)"
+        if size > self.tree.size:
+            return f"not judged yet (replayed {self.tree.size} of {size} entries)"
+        now = self.clock.now()
+        if abs(issued - now) > self.max_skew:
+            return "refused: issued_at is not within max-skew of this monitor's clock"
+        if size and self.times.get(size - 1) is None:
+            return "not judged (older than what this monitor keeps)"
+        if size and issued < self.times[size - 1]:
+            return f"refused: issued_at is before the time of entry {size - 1}, the last of its tree"
+        self._apply(size)
+        try:
+            own = status_core(self.engine.state_at(issued, light=True), self.roots[size], issued,
+                              self.pact.oversight.status_ttl)
+        except ValueError as e:  # a state as of a moment the engine has passed
+            return f"refused: {e}"
+        if canonical(own) != payload:
+            log.error("%s: refusing a status core that differs from its own replay: %s vs %s", self.party, core, own)
+            return "refused: differs from this monitor's replay"
+        # the mark is durable before the signature leaves: after a crash the monitor never signs below it
+        st.status_size, st.status_root, st.status_issued_at = size, core["root_hash"], core["issued_at"]
+        st.save()
+        self.signed_cores.add(payload)
+        feed.post_status_signature(status_envelope(core, [status_signature(core, self.key, self.public)]))
+        return f"signed status at {size}"
+
+    def _below_mark(self, core: dict[str, Any], size: int, issued: int, mark: int, last_signed: int | None) -> str:
+        """A core for a tree smaller than the mark is never signed; when it is provably fresh it is a rollback: Alarm.
+
+        An honest server proposes a core for its whole tree and, before it does, raises its floor
+        (contract section 3): every later entry is timed at or after the core's ``issued_at``. So a
+        core is merely late when ``issued_at`` is at most the time of entry ``tree_size`` (the first
+        entry outside its tree); later than that, it claims a state as of a moment when the log
+        already held more: an older prefix presented as current.
+        """
+        refusal = f"refused: for tree size {size}, smaller than the tree this monitor already signed for (size {mark})"
+        if last_signed is not None and issued <= last_signed:
+            return refusal
+        next_time = self.times.get(size)
+        if next_time is None:
+            return refusal
+        if issued > next_time:
+            raise self._alarm(f"the log proposes a fresh status (issued_at {core['issued_at']}) for tree size {size}, "
+                              f"older than the tree of size {mark} this monitor signed, whose entry {size} is timed "
+                              f"{format_time(next_time)}: an older prefix of the log presented as current",
+                              canonical(core).decode())
+        return refusal
+
+
+__all__ = ["Alarm", "ForkDetected", "Monitor", "ServerFault"]
