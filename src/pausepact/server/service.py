@@ -333,9 +333,15 @@ class LogService:
                 time.monotonic() - self._snapshot_real < self.cfg.snapshot_seconds:
             return
         self._snapshot_real = time.monotonic()
-        with self.engine_lock:
-            data = snapshot()
-        self.follow_store.put_snapshot(Snapshot(size, self.pact.digest, merkle.root(self.follow_store.node, size), data))
+        try:
+            with self.engine_lock:
+                data = snapshot()
+            self.follow_store.put_snapshot(Snapshot(size, self.pact.digest, merkle.root(self.follow_store.node, size), data))
+        except Exception as e:  # a snapshot is an optimisation: failing one never stops the follower
+            log.warning("could not keep an engine snapshot at %d entries (%s); next try in %gs",
+                        size, type(e).__name__, self.cfg.snapshot_seconds)
+            self._snapshot_size = size  # not before another snapshot_every entries or snapshot_seconds
+            return
         self._snapshot_size = size
 
     def _checked(self, batch: list[Any]) -> list[Checked]:

@@ -1,0 +1,105 @@
+"""Restart from a durable engine snapshot: the state served is byte-identical to a full replay (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pausepact.checking import EnvelopeChecker
+from pausepact.core.durations import format_time, parse_time
+from pausepact.log import Accepted, LogWriter
+from pausepact.store import Snapshot, open_store
+
+from .factory import Parties, key, make_pact
+from .test_server_hostile import app_client, fixed_clock
+
+T0 = parse_time("2027-01-01T00:00:00Z")
+END = T0 + 40 * 86400
+PG = os.environ.get("PAUSEPACT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/log.db"
+    return f"{PG}?schema=snap_{uuid.uuid4().hex[:12]}"
+
+
+def history(p: Parties) -> list[dict[str, Any]]:
+    """A month of a pact: signs, reports, an emergency pause, a resumption proposal, runs, a void vote."""
+    envs = [p(lab).sign("sign", {}, T0 + i) for i, lab in enumerate(("lab-a", "lab-b", "lab-c"))]
+    t = T0 + 100
+    for day in range(30):
+        for lab in ("lab-a", "lab-b", "lab-c"):
+            t += 60
+            value = 0.5 + day / 100
+            envs.append(p(lab).sign("report", {"indicator": "ai_code_share", "value": value,
+                                               "measured_at": format_time(t - 30)}, t))
+        t += 86400 - 180
+        if day == 3:
+            envs.append(p("lab-a").sign("run", {"run": "big", "event": "start", "flop": 5e25}, t))
+        if day == 5:
+            envs.append(p("aisi").sign("propose", {"id": "e1", "action": "raise", "level": "pause"}, t + 1))
+            envs.append(p("aisi").sign("vote", {"proposal": "e1", "choice": "yes"}, t + 2))
+            envs.append(p("eval-org").sign("vote", {"proposal": "e1", "choice": "yes"}, t + 3))
+            envs.append(p("eval-org").sign("vote", {"proposal": "nope", "choice": "yes"}, t + 4))
+        if day == 20:
+            envs.append(p("civic-audit").sign("propose", {"id": "r1", "action": "resume", "level": "pause"}, t + 1))
+            envs.append(p("aisi").sign("vote", {"proposal": "r1", "choice": "yes"}, t + 2))
+    return envs
+
+
+def append(url: str, envs: list[dict[str, Any]]) -> int:
+    pact, data = make_pact()
+    store = open_store(url)
+    with EnvelopeChecker(pact, data, workers=1) as checker:
+        res = LogWriter(store, pact, key("log"), checker).append(envs, None)
+    assert all(isinstance(r, Accepted) for r in res), [r for r in res if not isinstance(r, Accepted)][:3]
+    size = store.size()
+    store.close()
+    return size
+
+
+def served_state(url: str, **cfg: Any) -> tuple[bytes, int]:
+    """/v1/state of a server started on ``url`` (clock fixed at END), and the size its snapshot restored."""
+    with app_client(url, clock=fixed_clock(END), **cfg) as (c, service):
+        size = open_store(url).size()
+        deadline = time.monotonic() + 120
+        while (state := c.get("/v1/state")).json()["tree_size"] != size:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        return state.content, service._snapshot_size if service._restored else -1
+
+
+def test_a_restart_from_the_snapshot_serves_the_state_of_a_full_replay(store_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    p = Parties(make_pact()[0])
+    envs = history(p)
+    first = append(store_url, envs)
+    # the first server replays all and keeps a snapshot of what it read
+    served_state(store_url, snapshot_every=10)
+    store = open_store(store_url)
+    snap = store.snapshot()
+    assert snap is not None and snap.size == first
+    # the log grows while no server runs; a restart loads the snapshot and replays only the rest
+    later = [p("lab-b").sign("report", {"indicator": "ai_code_share", "value": 0.97, "measured_at": format_time(END - 5)}, END),
+             p("lab-c").sign("run", {"run": "r2", "event": "start", "flop": 1e23}, END)]
+    total = append(store_url, later)
+    restored, from_size = served_state(store_url, snapshot_every=10**9)
+    assert from_size == first
+    # a snapshot that does not decode, or of another pact, is ignored with a warning: full replay
+    with caplog.at_level(logging.WARNING, logger="pausepact.server"):
+        for bad in (Snapshot(snap.size, snap.pact_digest, snap.root, b"\x00garbage"),
+                    Snapshot(snap.size, "sha256:" + "0" * 64, snap.root, snap.data),
+                    Snapshot(total + 5, snap.pact_digest, snap.root, snap.data)):
+            store.put_snapshot(bad)
+            replayed, from_size = served_state(store_url, snapshot_every=10**9)
+            assert from_size == 0
+            assert replayed == restored
+    assert sum("ignoring the stored engine snapshot" in r.getMessage() for r in caplog.records) == 3
+    store.close()
