@@ -58,7 +58,8 @@ from __future__ import annotations
 
 import bisect
 import copy
-from collections.abc import Callable, Sequence
+import heapq
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from ..durations import format_time
@@ -67,6 +68,7 @@ from ..sequence import Sequencer
 from ..statements import Rejection, SignedStatement
 from . import evidence as ev
 from .evidence import Report
+from .history import Chronicle
 from .model import PendingReport, Proposal, Run, Scope
 
 EXPIRY = 30 * 86400
@@ -95,30 +97,79 @@ class Engine:
         self.series: dict[tuple[str, str], list[Report]] = {}
         self.countersignable: dict[str, PendingReport] = {}
         self.attests: dict[tuple[str, str, str], int] = {}
-        self.proposals: dict[str, Proposal] = {}
+        # live: open proposals in the order they were made; closed ones move to the history
+        self.open: dict[str, Proposal] = {}
         self.runs: dict[tuple[str, str], Run] = {}
-        self.reasons: list[dict[str, Any]] = []
-        self.violations: list[dict[str, Any]] = []
-        self.void: list[dict[str, Any]] = []
-        self.rejected: list[dict[str, Any]] = []
-        self.timeline: list[dict[str, Any]] = []
+        # history: append-only, shared by views (see history.Chronicle)
+        self.closed: Chronicle[Proposal] = Chronicle(key=lambda p: p.id)
+        self.reasons_h: Chronicle[dict[str, Any]] = Chronicle()
+        self.violations_h: Chronicle[dict[str, Any]] = Chronicle()
+        self.void_h: Chronicle[dict[str, Any]] = Chronicle()
+        self.rejected_h: Chronicle[dict[str, Any]] = Chronicle()
+        self.timeline_h: Chronicle[dict[str, Any]] = Chronicle()
         self._red_line_rank = {rl.id: self.rank[rl.raise_] for rl in pact.red_lines}
         self._pruned_len: dict[tuple[str, str], int] = {}
+        # what may change, indexed so that an entry costs the live state, not the history (M5):
+        # the agenda is a heap of (moment, n, kind, key) at which time alone may change something;
+        # stale items are dropped when met. The sets name the proposals and runs a pass must look at.
+        self.agenda: list[tuple[int, int, str, Any]] = []
+        self._agenda_n = 0
+        self.approved: set[str] = set()  # active proposals whose yes votes meet their quorum
+        self.defeatable: set[str] = set()  # active proposals whose no votes make their quorum unreachable
+        self.expiring: set[str] = set()  # active proposals whose 30 days have passed
+        self.queued: set[str] = set()
+        self.dirty_runs: set[tuple[str, str]] = set()  # runs whose flop or limit changed
+        self.grace_due: set[tuple[str, str]] = set()
+        self.run_order = 0
+        self.is_view = False
+
+    # ------------------------------------------------------------------ history (lists built on demand)
+
+    @property
+    def timeline(self) -> list[dict[str, Any]]:
+        return list(self.timeline_h)
+
+    @property
+    def reasons(self) -> list[dict[str, Any]]:
+        return list(self.reasons_h)
+
+    @property
+    def violations(self) -> list[dict[str, Any]]:
+        return list(self.violations_h)
+
+    @property
+    def void(self) -> list[dict[str, Any]]:
+        return list(self.void_h)
+
+    @property
+    def rejected(self) -> list[dict[str, Any]]:
+        return list(self.rejected_h)
+
+    @property
+    def proposals(self) -> dict[str, Proposal]:
+        """Every proposal ever made, open or closed, in the order they were made."""
+        every = sorted([*self.closed, *self.open.values()], key=lambda p: p.index)
+        return {p.id: p for p in every}
+
+    def proposal(self, pid: str) -> Proposal | None:
+        return self.open.get(pid) or self.closed.find(pid)
 
     # ------------------------------------------------------------------ feeding
 
     def apply(self, index: int, checked: SignedStatement | Rejection) -> None:
         """Apply log entry ``index`` (entries must come in log order, from 0)."""
+        if self.is_view:
+            raise ValueError("a view of the engine takes no entries; apply them to the engine")
         if index != self.size:
             raise ValueError(f"entry {index} applied out of order; expected {self.size}")
         self.size += 1
         if isinstance(checked, Rejection):
-            self.rejected.append({"index": index, "reason": checked.code, "detail": checked.detail})
+            self.rejected_h.append({"index": index, "reason": checked.code, "detail": checked.detail})
             return
         try:
             self.seq.check(checked)
         except Rejection as r:
-            self.rejected.append({"index": index, "reason": r.code, "detail": r.detail})
+            self.rejected_h.append({"index": index, "reason": r.code, "detail": r.detail})
             return
         self.seq.accept(checked)
         t = checked.statement.t
@@ -151,16 +202,30 @@ class Engine:
     def view(self, as_of: int) -> Engine:
         """A copy settled up to ``as_of`` (its ``timeline`` then includes changes due by then).
 
-        Settling never touches ``rejected`` or ``void`` (only entries do), so the copy shares them:
-        a view costs the size of the live state, not of the log's history. Use a view before
-        applying further entries to the engine. Raises ValueError if ``as_of`` is before the clock.
+        The copy shares what only entries change (evidence, attestations, seqs) and the
+        append-only history, and copies the rest of the live state: a view costs the size of
+        the live state (open proposals and runs), not of the log's history. A view takes no
+        entries; use it before applying further entries to the engine. Raises ValueError if
+        ``as_of`` is before the clock.
         """
         if self.clock is not None and as_of < self.clock:
             # the engine holds only the present: entries and changes up to its clock are applied
             raise ValueError(f"state as of {format_time(as_of)} is before the engine's clock "
                              f"{format_time(self.clock)}: a state cannot be rewound; replay a prefix instead")
-        memo: dict[int, Any] = {id(self.pact): self.pact, id(self.rejected): self.rejected, id(self.void): self.void}
-        view = copy.deepcopy(self, memo)  # the pact is immutable: share it too
+        view = copy.copy(self)
+        view.is_view = True
+        view.coord = copy.copy(self.coord)
+        view.party_scope = {d: copy.copy(sc) for d, sc in self.party_scope.items()}
+        view.own_since = dict(self.own_since)
+        view.cutoff = dict(self.cutoff)
+        # yes/no lists change only by entries: a shallow copy of each open proposal suffices
+        view.open = {k: copy.copy(p) for k, p in self.open.items()}
+        view.runs = {k: copy.copy(r) for k, r in self.runs.items()}
+        for name in ("closed", "reasons_h", "violations_h", "void_h", "rejected_h", "timeline_h"):
+            setattr(view, name, getattr(self, name).fork())
+        view.agenda = list(self.agenda)
+        for name in ("approved", "defeatable", "expiring", "queued", "dirty_runs", "grace_due"):
+            setattr(view, name, set(getattr(self, name)))
         view.settle(as_of)
         return view
 
@@ -193,24 +258,45 @@ class Engine:
             if x is not None and x > t and (best is None or x < best):
                 best = x
 
-        for p in self.proposals.values():
-            if p.state == "active":
-                consider(p.made_at + EXPIRY)
-                if p.action == "resume":
-                    rule = self.pact.resumption.get(p.level)
-                    scope = self._scope(p.party)
-                    if rule is not None and scope.since is not None:
-                        consider(scope.since + rule.min_duration)
-            elif p.state == "queued":
-                consider(p.executes_at)
-        for run in self.runs.values():
-            if run.forbidden_at is not None and not run.not_stopped_reported:
-                consider(run.forbidden_at + run.grace)
+        # what is due for proposals and runs: the agenda, without what is past or stale
+        while self.agenda and (self.agenda[0][0] <= t or not self._current(*self.agenda[0])):
+            heapq.heappop(self.agenda)
+        if self.agenda:
+            consider(self.agenda[0][0])
         if self.in_force_at is not None:
             for rl in self.pact.red_lines:
                 for d in self.signed:
                     consider(self._red_line_due(rl, d, t))
         return best
+
+    def _schedule(self, when: int, kind: str, key: Any) -> None:
+        self._agenda_n += 1
+        heapq.heappush(self.agenda, (when, self._agenda_n, kind, key))
+
+    def _current(self, when: int, _n: int, kind: str, key: Any) -> bool:
+        """Whether an agenda item still names something that may change at ``when``."""
+        if kind == "grace":
+            run = self.runs.get(key)
+            return (run is not None and run.forbidden_at is not None and not run.not_stopped_reported
+                    and run.forbidden_at + run.grace == when)
+        p = self.open.get(key)
+        if p is None:
+            return False
+        if kind == "exec":
+            return p.state == "queued" and p.executes_at == when
+        return p.state == "active"  # expire, or wake (a resumption's min_duration ending)
+
+    def _take_due(self, m: int) -> None:
+        """Move what the agenda holds for moments up to ``m`` into the sets a pass looks at."""
+        while self.agenda and self.agenda[0][0] <= m:
+            item = heapq.heappop(self.agenda)
+            if not self._current(*item):
+                continue
+            if item[2] == "expire":
+                self.expiring.add(item[3])
+            elif item[2] == "grace":
+                self.grace_due.add(item[3])
+            # exec and wake: queued and approved proposals are looked at in every pass anyway
 
     def _red_line_due(self, rl: RedLine, dev: str, t: int) -> int | None:
         if rl.kind == "threshold":
@@ -307,9 +393,10 @@ class Engine:
         before = {d: self.own_level(d) for d in self.signed}
         old = scope.level
         scope.level, scope.since = level, m
-        for d in self.signed:
-            if self.own_level(d) != before[d]:
-                self.own_since[d] = m
+        changed = {d for d in self.signed if self.own_level(d) != before[d]}
+        for d in changed:
+            self.own_since[d] = m
+        self._limits_changed(changed)
         raising = self.rank[level] > self.rank[old]
         if raising:
             scope.raised_at = m
@@ -317,24 +404,55 @@ class Engine:
                 for rl in self.pact.red_lines:
                     if self._red_line_rank[rl.id] <= self.rank[level]:
                         self.cutoff[(d, rl.id)] = m
-            self.reasons.append({"red_line": how.get("red_line"), "proposal": how.get("proposal"),
+            self.reasons_h.append({"red_line": how.get("red_line"), "proposal": how.get("proposal"),
                                  "party": how.get("party"), "index": how.get("index"), "at": format_time(m),
                                  "level": level, "scope": "all" if party is None else "party"})
-        self.timeline.append({"at": format_time(m), "event": "raise" if raising else "drop",
+        self.timeline_h.append({"at": format_time(m), "event": "raise" if raising else "drop",
                               "scope": "all" if party is None else party, "from": old, "to": level, **how})
-        for p in self.proposals.values():
+        for p in list(self.open.values()):
             if p.open and p.action == "resume" and p.party == party and p.level != level:
                 self._close(p, "cancelled", m, f"the level it would leave is no longer current (now {level})")
 
+    def _limits_changed(self, devs: Iterable[str]) -> None:
+        """The developers' own levels changed: their runs' limits must be looked at again."""
+        devs = set(devs)
+        if devs:
+            self.dirty_runs.update(k for k, r in self.runs.items() if r.party in devs)
+
     def _close(self, p: Proposal, state: str, m: int, why: str) -> None:
         p.state, p.closed_at, p.closed_by = state, m, why
-        self.timeline.append({"at": format_time(m), "event": "proposal", "proposal": p.id, "state": state, "reason": why,
-                              "index": p.last_index})
+        self.timeline_h.append({"at": format_time(m), "event": "proposal", "proposal": p.id, "state": state, "reason": why,
+                                "index": p.last_index})
+        self._retire(p)
+
+    def _retire(self, p: Proposal) -> None:
+        """A proposal reached its final state: it leaves the live state for the history."""
+        del self.open[p.id]
+        self.closed.append(p)
+        for ids in (self.approved, self.defeatable, self.expiring, self.queued):
+            ids.discard(p.id)
+
+    def _votes_counted(self, p: Proposal) -> None:
+        """Whether ``p``'s votes now meet its quorum, or make it unreachable."""
+        pops = self._populations()
+        q = self._quorum(p)
+        if q.met({"monitor": len(p.yes)}, pops):
+            self.approved.add(p.id)
+        else:
+            self.approved.discard(p.id)
+        if not q.reachable({"monitor": len(p.no)}, pops):
+            self.defeatable.add(p.id)
+        else:
+            self.defeatable.discard(p.id)
+
+    def _by_index(self, ids: Iterable[str]) -> list[Proposal]:
+        return sorted((self.open[i] for i in ids if i in self.open), key=lambda p: p.index)
 
     # ------------------------------------------------------------------ instant
 
     def _evaluate(self, m: int) -> None:
         for _ in range(64):  # a fixpoint: each pass can only raise, queue, execute or close
+            self._take_due(m)
             changed = False
             if self.in_force_at is not None:
                 changed |= self._emergencies(m)
@@ -371,12 +489,13 @@ class Engine:
 
     def _emergencies(self, m: int) -> bool:
         changed = False
-        for p in self.proposals.values():
+        for p in self._by_index(self.approved):
             if p.state == "active" and p.action == "raise":
                 if self._quorum(p).met({"monitor": len(p.yes)}, self._populations()):
                     p.state, p.executes_at, p.closed_at = "executed", m, m
-                    self.timeline.append({"at": format_time(m), "event": "proposal", "proposal": p.id, "state": "executed",
-                                          "index": p.last_index})
+                    self.timeline_h.append({"at": format_time(m), "event": "proposal", "proposal": p.id, "state": "executed",
+                                            "index": p.last_index})
+                    self._retire(p)
                     if self.rank[p.level] > self.rank[self.coord.level]:
                         self._set_level(None, p.level, m, {"proposal": p.id, "index": p.last_index})
                     changed = True
@@ -407,15 +526,20 @@ class Engine:
 
     def _resumptions(self, m: int) -> bool:
         changed = False
-        for p in list(self.proposals.values()):
+        # only approved (active) and queued proposals can move; others lack their votes
+        for p in self._by_index(self.approved | self.queued):
             if p.action != "resume" or not p.open:
                 continue
             rule = self.pact.resumption[p.level]
             if p.state == "active":
                 if not self.missing_for(p, m):
                     p.state, p.queued_at, p.executes_at = "queued", m, m + rule.timelock
-                    self.timeline.append({"at": format_time(m), "event": "proposal", "proposal": p.id, "state": "queued",
-                                          "executes_at": format_time(p.executes_at), "index": p.last_index})
+                    self.timeline_h.append({"at": format_time(m), "event": "proposal", "proposal": p.id, "state": "queued",
+                                            "executes_at": format_time(p.executes_at), "index": p.last_index})
+                    for ids in (self.approved, self.defeatable, self.expiring):
+                        ids.discard(p.id)
+                    self.queued.add(p.id)
+                    self._schedule(p.executes_at, "exec", p.id)
                     changed = True
             if p.state == "queued":
                 if rule.clear and self.clear_for(p.level, p.party, m):
@@ -423,10 +547,11 @@ class Engine:
                     changed = True
                 elif p.executes_at is not None and m >= p.executes_at:
                     p.state, p.closed_at = "executed", m
-                    self.timeline.append({"at": format_time(m), "event": "proposal", "proposal": p.id, "state": "executed",
-                                          "index": p.last_index})
+                    self.timeline_h.append({"at": format_time(m), "event": "proposal", "proposal": p.id, "state": "executed",
+                                            "index": p.last_index})
+                    self._retire(p)
                     self._set_level(p.party, rule.to, m, {"proposal": p.id, "party": p.party, "index": p.last_index})
-                    for other in self.proposals.values():
+                    for other in list(self.open.values()):
                         if other is not p and other.open and other.action == "resume" and other.party == p.party:
                             self._close(other, "cancelled", m, f"resumption {p.id} executed")
                     changed = True
@@ -435,7 +560,7 @@ class Engine:
     def _closures(self, m: int) -> bool:
         """Defeat (no votes make the quorum unreachable) and expiry (30 days active) of any proposal."""
         changed = False
-        for p in self.proposals.values():
+        for p in self._by_index(self.defeatable | self.expiring):
             if p.state != "active":
                 continue
             if not self._quorum(p).reachable({"monitor": len(p.no)}, self._populations()):
@@ -450,13 +575,17 @@ class Engine:
         return self.pact.restriction(self.own_level(dev)).max_training_flop
 
     def _runs(self, m: int) -> None:
-        for run in self.runs.values():
+        # only runs whose flop or limit changed, or whose grace ends now, can move
+        keys = self.dirty_runs | self.grace_due
+        self.dirty_runs, self.grace_due = set(), set()
+        for run in sorted((self.runs[k] for k in keys if k in self.runs), key=lambda r: r.order):
             limit = self.limit_for(run.party)
             if limit is not None and run.flop > limit:
                 if run.forbidden_at is None:
                     run.forbidden_at = m
                     run.grace = self.pact.restriction(self.own_level(run.party)).grace
                     run.not_stopped_reported = False
+                    self._schedule(m + run.grace, "grace", (run.party, run.run))
                 if not run.not_stopped_reported and m >= run.forbidden_at + run.grace:
                     run.not_stopped_reported = True
                     self._violation(run.party, "run-not-stopped", run.run, run.last_index, run.forbidden_at + run.grace)
@@ -465,13 +594,14 @@ class Engine:
 
     def _violation(self, party: str, kind: str, run: str, index: int, at: int) -> None:
         v = {"party": party, "kind": kind, "run": run, "index": index, "at": format_time(at)}
-        self.violations.append(v)
-        self.timeline.append({"at": format_time(at), "event": "violation", **{k: v[k] for k in ("party", "kind", "run", "index")}})
+        self.violations_h.append(v)
+        self.timeline_h.append({"at": format_time(at), "event": "violation",
+                                **{k: v[k] for k in ("party", "kind", "run", "index")}})
 
     # ------------------------------------------------------------------ statements
 
     def _void(self, index: int, reason: str) -> None:
-        self.void.append({"index": index, "reason": reason})
+        self.void_h.append({"index": index, "reason": reason})
 
     def _statement(self, index: int, ss: SignedStatement) -> None:
         st = ss.statement
@@ -485,14 +615,19 @@ class Engine:
             return
         if st.party in self.signed:
             return
+        before = {d: self.own_level(d) for d in self.developers}
         self.signed[st.party] = st.t
-        self.timeline.append({"at": st.time, "event": "signed", "party": st.party, "index": index})
+        self.timeline_h.append({"at": st.time, "event": "signed", "party": st.party, "index": index})
         if self.in_force_at is None and len(self.signed) >= self.pact.effective.min_developers:
             self.in_force_at = st.t
-            self.timeline.append({"at": st.time, "event": "in-force", "index": index,
+            self.timeline_h.append({"at": st.time, "event": "in-force", "index": index,
                                   "signatories": list(self.signed)})
         elif self.in_force_at is not None and self.coord.level != self.pact.resting:
             self.own_since[st.party] = st.t
+        self._limits_changed(d for d in self.developers if self.own_level(d) != before[d])
+        for p in self.open.values():  # the developer population changed: quorums may have too
+            if p.state == "active":
+                self._votes_counted(p)
 
     def _on_report(self, index: int, ss: SignedStatement) -> None:
         st, b = ss.statement, ss.statement.body
@@ -566,7 +701,7 @@ class Engine:
 
     def _on_propose(self, index: int, ss: SignedStatement) -> None:
         st, b = ss.statement, ss.statement.body
-        if b["id"] in self.proposals:
+        if self.proposal(b["id"]) is not None:
             self._void(index, f"proposal id {b['id']!r} was used before")
             return
         party = b.get("party")
@@ -588,13 +723,20 @@ class Engine:
                 self._void(index, f"resume of {b['level']!r}, which is not the current level of its scope ({current})")
                 return
         p = Proposal(b["id"], b["action"], b["level"], party, st.party, index, st.t, last_index=index)
-        self.proposals[p.id] = p
-        self.timeline.append({"at": st.time, "event": "proposal", "proposal": p.id, "state": "active", "index": index,
+        self.open[p.id] = p
+        self._votes_counted(p)
+        self._schedule(p.made_at + EXPIRY, "expire", p.id)
+        rule = self.pact.resumption.get(p.level) if p.action == "resume" else None
+        since = self._scope(party).since
+        if rule is not None and since is not None:
+            # a scope's since stays put while its resumptions are open: any level change cancels them
+            self._schedule(since + rule.min_duration, "wake", p.id)
+        self.timeline_h.append({"at": st.time, "event": "proposal", "proposal": p.id, "state": "active", "index": index,
                               "action": p.action, "level": p.level, "party": party, "by": st.party})
 
     def _on_vote(self, index: int, ss: SignedStatement) -> None:
         st, b = ss.statement, ss.statement.body
-        p = self.proposals.get(b["proposal"])
+        p = self.proposal(b["proposal"])
         if p is None or p.state != "active":
             self._void(index, f"vote on proposal {b['proposal']!r}, which is {'unknown' if p is None else p.state}")
             return
@@ -603,10 +745,11 @@ class Engine:
             return
         (p.yes if b["choice"] == "yes" else p.no).append(st.party)
         p.last_index = index
+        self._votes_counted(p)
 
     def _on_cancel(self, index: int, ss: SignedStatement) -> None:
         st, b = ss.statement, ss.statement.body
-        p = self.proposals.get(b["proposal"])
+        p = self.open.get(b["proposal"])
         if p is None or p.state != "queued" or p.action != "resume":
             self._void(index, f"cancel of {b['proposal']!r}, which is not a queued resumption")
             return
@@ -620,11 +763,13 @@ class Engine:
         flop = float(b["flop"])
         if b["event"] == "start":
             if run is None:
-                run = Run(st.party, b["run"], flop, index, index, st.t)
+                self.run_order += 1
+                run = Run(st.party, b["run"], flop, index, index, st.t, order=self.run_order)
                 self.runs[key] = run
             else:  # a start of an open run carries its flop like a heartbeat (v1.1)
                 run.last_index = index
                 run.flop = max(run.flop, flop)
+            self.dirty_runs.add(key)
             limit = self.limit_for(st.party)
             if limit is not None and run.flop > limit:
                 self._violation(st.party, "run-over-limit", b["run"], index, st.t)
@@ -638,6 +783,7 @@ class Engine:
             return
         # a run's declared size is a commitment: it never decreases (v2), so a lower heartbeat escapes nothing
         run.flop = max(run.flop, flop)
+        self.dirty_runs.add(key)
         if run.forbidden_at is not None and st.t > run.forbidden_at + run.grace:
             self._violation(st.party, "run-over-limit", b["run"], index, st.t)
 

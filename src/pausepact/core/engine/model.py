@@ -72,3 +72,4 @@ class Run:
     forbidden_at: int | None = None
     grace: int = 3600
     not_stopped_reported: bool = False
+    order: int = 0  # runs are judged in the order they were started

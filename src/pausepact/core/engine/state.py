@@ -41,7 +41,7 @@ def _resumption(engine: Engine, party: str | None, m: int) -> dict[str, Any] | N
     rule = engine.pact.resumption.get(scope.level)
     if rule is None:
         return {"level": scope.level, "to": None, "missing": ["the pact has no resumption rule for this level"], "proposal": None}
-    open_ = [p for p in engine.proposals.values() if p.action == "resume" and p.open and p.party == party]
+    open_ = [p for p in engine.open.values() if p.action == "resume" and p.open and p.party == party]
     if not open_:
         from .model import Proposal
 
