@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -40,16 +42,63 @@ def write_private_key(path: Path, key: Ed25519PrivateKey) -> None:
         f.write(pem(key))
 
 
-def read_private_key(path: Path) -> Ed25519PrivateKey:
-    """Load a PEM PKCS#8 Ed25519 private key; InputError says why not."""
+MAX_KEY_FILE_BYTES = 64 * 1024
+
+
+def read_secret_file(path: Path) -> bytes:
+    """The bytes of a private key file, refusing what ssh refuses; InputError says why, in one line.
+
+    The file must be a regular file readable by its owner only (no group or other
+    permission bits, as ssh requires of private keys) and at most 64 KiB. Every
+    private key pausepact reads (signing keys now, seal keys later) comes through here.
+    """
     try:
-        data = path.read_bytes()
+        # O_NONBLOCK: a FIFO planted at the path must not hang us; we refuse it below
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as e:
         raise InputError(f"{path}: cannot read key file: {e.strerror}") from None
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
+        os.close(fd)
+        what = "a directory" if stat.S_ISDIR(st.st_mode) else "a special file"
+        raise InputError(f"{path}: is {what}, not a key file")
+    with os.fdopen(fd, "rb") as f:
+        mode = stat.S_IMODE(st.st_mode)
+        if os.name == "posix" and mode & 0o077:
+            raise InputError(f"{path}: private key file has mode {mode:04o}, so others may read it; "
+                             f"refusing to use it: run 'chmod 600 {path}' (and replace the key if others did read it)")
+        try:
+            data = f.read(MAX_KEY_FILE_BYTES + 1)
+        except OSError as e:
+            raise InputError(f"{path}: cannot read key file: {e.strerror}") from None
+    if len(data) > MAX_KEY_FILE_BYTES:
+        raise InputError(f"{path}: over {MAX_KEY_FILE_BYTES // 1024} KiB; not a key file")
+    return data
+
+
+def read_private_key(path: Path) -> Ed25519PrivateKey:
+    """Load a PEM PKCS#8 Ed25519 private key from a file only its owner can read; InputError says why not."""
+    data = read_secret_file(path)
+    if b"-----BEGIN" not in data:
+        raise InputError(f"{path}: not a PEM file (no '-----BEGIN' line); expected a PEM PKCS#8 Ed25519 private key")
+    if b"-----BEGIN OPENSSH PRIVATE KEY" in data:
+        raise InputError(f"{path}: an OpenSSH-format key; pausepact reads PEM PKCS#8 Ed25519 keys (pausepact keygen makes one)")
     try:
         key = serialization.load_pem_private_key(data, password=None)
-    except (ValueError, TypeError) as e:
-        raise InputError(f"{path}: not a PEM PKCS#8 private key without password ({e})") from None
+    except TypeError:
+        raise InputError(f"{path}: the key is encrypted; pausepact needs an unencrypted PEM PKCS#8 key (keep the file mode 0600)") from None
+    except (ValueError, UnsupportedAlgorithm):
+        # never echo the cause: it may quote the key material
+        raise InputError(f"{path}: not a PEM PKCS#8 private key pausepact can read (a public key, a certificate or damaged text?)") from None
     if not isinstance(key, Ed25519PrivateKey):
-        raise InputError(f"{path}: not an Ed25519 key")
+        raise InputError(f"{path}: holds {_kind(key)} private key; a signing key must be Ed25519 (pausepact keygen makes one)")
     return key
+
+
+def _kind(key: object) -> str:
+    name = type(key).__name__.removeprefix("_")
+    for kind in ("X25519", "X448", "Ed448", "RSA", "EllipticCurve", "DSA", "DH"):
+        if name.startswith(kind):
+            kind = "EC" if kind == "EllipticCurve" else kind
+            return ("an " if kind[0] in "AEIOUXR" else "a ") + kind
+    return "a " + name
