@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import signal
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+import pytest
 
 from .live import free_port
 
@@ -23,3 +28,62 @@ def test_demo_fast_shows_every_transition_and_verifies(tmp_path: Path) -> None:
     assert "Lab A's guard restarts training as frontier-a-part2" in out
     assert "OK: " in out and "cosigned by" in out
     assert "✗" not in out
+
+
+def _processes_naming(text: str) -> list[str]:
+    """Command lines of live processes that mention ``text`` (the test's own folder)."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            args = cmdline.read_bytes().split(b"\0")
+            status = (cmdline.parent / "stat").read_text()
+        except OSError:
+            continue
+        if status.split(") ")[-1].startswith("Z"):  # a zombie has ended
+            continue
+        if any(text.encode() in a for a in args):
+            found.append(" ".join(a.decode(errors="replace") for a in args))
+    return found
+
+
+def _taken_port() -> tuple[socket.socket, int]:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen()
+    return s, int(s.getsockname()[1])
+
+
+def test_demo_with_its_port_taken_says_so_and_leaves_no_process(tmp_path: Path) -> None:
+    holder, port = _taken_port()
+    with holder:
+        r = subprocess.run([sys.executable, "-m", "pausepact", "demo", "--fast", "--port", str(port), "--dir", str(tmp_path)],
+                           capture_output=True, text=True, timeout=120)
+    assert r.returncode == 1
+    assert r.stderr.splitlines() == [f"port {port} on 127.0.0.1 is not free (Address already in use): choose another with --port"]
+    assert _processes_naming(str(tmp_path)) == []
+
+
+def test_demo_whose_server_cannot_start_stops_its_monitors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The port is taken after the demo checked it (a race): the server dies, the monitors must not outlive the demo."""
+    from pausepact import demo
+
+    monkeypatch.setattr(demo, "check_port_free", lambda port: None)
+    holder, port = _taken_port()
+    with holder, pytest.raises(demo.DemoError, match="did not start"):
+        demo.run_demo(tmp_path, True, False, port)
+    assert _processes_naming(str(tmp_path)) == []
+    assert "address already in use" in (tmp_path / "logs" / "serve.log").read_text().lower()
+
+
+def test_children_end_with_the_block_even_if_they_ignore_sigterm(tmp_path: Path) -> None:
+    from pausepact.children import Children
+
+    stubborn = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print('up', flush=True); time.sleep(600)"
+    with pytest.raises(RuntimeError, match="expectation failed"), Children(grace=0.5) as children:
+        procs = [children.spawn([sys.executable, "-c", stubborn, str(tmp_path)], tmp_path / f"{i}.log") for i in range(2)]
+        deadline = time.monotonic() + 60
+        while not all((tmp_path / f"{i}.log").read_text() for i in range(2)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        raise RuntimeError("expectation failed")
+    assert all(p.returncode == -signal.SIGKILL for p in procs)
+    assert _processes_naming(str(tmp_path)) == []
