@@ -229,6 +229,25 @@ class Engine:
         view.settle(as_of)
         return view
 
+    def snapshot(self) -> bytes:
+        """The whole state as canonical JSON (versioned; names the pact, its digest and ``size``).
+
+        ``Engine.from_snapshot(pact, data)`` gives back an engine that behaves as this one:
+        applying the entries from ``size`` on gives states byte-identical to a full replay.
+        """
+        if self.is_view:
+            raise ValueError("a view of the engine has no snapshot; snapshot the engine")
+        from .snapshot import dump
+
+        return dump(self)
+
+    @classmethod
+    def from_snapshot(cls, pact: Pact, data: bytes) -> Engine:
+        """The engine ``data`` (from ``snapshot``) holds; ValueError on another pact or malformed data."""
+        from .snapshot import load
+
+        return load(pact, data)
+
     # ------------------------------------------------------------------ time
 
     def _settle(self, until: int, inclusive: bool) -> None:
