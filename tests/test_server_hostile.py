@@ -283,3 +283,46 @@ def test_state_is_computed_once_per_tree_size_and_second(tmp_path: Path, monkeyp
 
 def pg_url() -> str:
     return f"{PG}?schema=h_{uuid.uuid4().hex[:12]}"
+
+
+# ------------------------------------------------------------------ M1 over HTTP, L8 in the server's log
+
+
+def test_junk_bodies_never_fail_honest_statements_nor_write_tracebacks(tmp_path: Path) -> None:
+    import threading
+
+    import httpx
+
+    from pausepact.client import PactClient
+    from pausepact.pactio import load_pact
+
+    from .live import serving, write_world
+
+    write_world(tmp_path)
+    junk = [b'{"x": ' + HUGE.encode() + b"}", b'{"payloadType": "' + b"0000-01-01T00:00:00Z" + b'", "payload": 1e400}',
+            b"[" * 30000 + b"]" * 30000, b"\xff\xfe\x00{", b'{"a": ' + b"1" * 5000 + b"}"]
+    with serving(tmp_path) as srv:
+        stop = threading.Event()
+        answers: list[int] = []
+
+        def flood() -> None:
+            with httpx.Client(timeout=30) as h:
+                while not stop.is_set():
+                    for body in junk:
+                        answers.append(h.post(srv.url + "/v1/statements", content=body).status_code)
+
+        threads = [threading.Thread(target=flood) for _ in range(3)]
+        for t in threads:
+            t.start()
+        try:
+            with PactClient(srv.url, load_pact(tmp_path / "pact.yaml")) as c:
+                s = Parties(c.pact)("lab-b")
+                receipts = [c.submit(s, "ack", {"level": "normal", "since": "2026-01-01T00:00:00Z"}) for _ in range(20)]
+        finally:
+            stop.set()
+            for t in threads:
+                t.join(60)
+        assert [r["index"] for r in receipts] == list(range(20))
+        assert answers and set(answers) == {400}, sorted(set(answers))
+    log_text = (tmp_path / f"serve-{srv.port}.log").read_text()
+    assert "Traceback" not in log_text, log_text[-2000:]
