@@ -70,7 +70,8 @@ def world(tmp_path: Path) -> Iterator[World]:
 
 def guard(w: World, **kw: object) -> Guard:
     # key 1 of lab-a: a guard has its own key, so it never races the lab's other statements for a seq
-    return Guard(w.server.url, w.pact, "lab-a", key("lab-a", 1), poll_every=0.5, **kw)  # type: ignore[arg-type]
+    return Guard(w.server.url, w.pact, "lab-a", key("lab-a", 1), poll_every=0.5, state_dir=w.folder / "guard-state",
+                 **kw)  # type: ignore[arg-type]
 
 
 def test_run_stops_within_seconds_of_the_pause_and_leaves_no_violation(world: World) -> None:
@@ -139,7 +140,8 @@ def test_guard_command_sends_sigterm_and_exits_75(world: World) -> None:
     child = "import signal, sys, time; signal.signal(signal.SIGTERM, lambda *a: sys.exit(0)); time.sleep(120)"
     proc = subprocess.Popen([sys.executable, "-m", "pausepact", "guard", "--server", world.server.url, "--pact",
                              str(world.folder / "pact.yaml"), "--as", "lab-b", "--key", str(world.folder / "lab-b.pem"),
-                             "--run", "wrapped", "--flop", "5e25", "--", sys.executable, "-c", child],
+                             "--run", "wrapped", "--flop", "5e25", "--state-dir", str(world.folder / "guard-state"),
+                             "--", sys.executable, "-c", child],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     time.sleep(3)
     assert proc.poll() is None

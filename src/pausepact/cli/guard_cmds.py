@@ -1,23 +1,34 @@
-"""``pausepact guard ... -- COMMAND``: run any training command as a declared, obedient run."""
+"""``pausepact guard ... -- COMMAND``: run any training command as a declared, obedient run.
+
+The main loop judges the run itself, from the status held and the clock, every 50 ms: no
+request, thread or answer can keep it from stopping the command. COMMAND runs under a keeper
+(``guard.command``) so that it dies with the guard, even by SIGKILL. On SIGINT, SIGTERM or
+SIGHUP the guard stops COMMAND's whole process group first, and declares ``stop`` only once
+nothing of it runs.
+"""
 
 from __future__ import annotations
 
 import logging
-import os
 import signal
-import subprocess
 import time
 from pathlib import Path
-from typing import Annotated
+from types import FrameType
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from . import app
 from .common import err
 
+if TYPE_CHECKING:
+    import subprocess
+
+    from ..guard import GuardedRun, RunContext
+
 EXIT_FORBIDDEN = 75  # stopped: the pact's restrictions forbid the run's FLOP
-EXIT_NO_STATUS = 76  # stopped: failing closed, the last valid status expired
-EXIT_REFUSED = 77  # never started: forbidden, or no valid status to start under
+EXIT_NO_STATUS = 76  # stopped: failing closed, no valid status (the last one expired, or the guard could not judge)
+EXIT_REFUSED = 77  # never started: forbidden, no valid status to start under, or the guard's state is unusable
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
@@ -32,42 +43,81 @@ def guard(
     fail: Annotated[str | None, typer.Option("--fail", help="'closed' or 'open' (default: closed above the pact's lowest limit)")] = None,
     kill_after: Annotated[float, typer.Option(help="seconds between SIGTERM and SIGKILL")] = 30.0,
     heartbeat: Annotated[float, typer.Option(help="seconds between heartbeats")] = 60.0,
+    state_dir: Annotated[Path | None, typer.Option("--state-dir", help="where the guard keeps its rollback memory and "
+                                                   "outbox (default: the user's data directory)")] = None,
+    max_skew: Annotated[int, typer.Option(help="seconds a status may be dated ahead of this host's clock")] = 300,
+    stop_retry: Annotated[float, typer.Option(help="seconds to retry the stop declaration before leaving it in the outbox")] = 30.0,
 ) -> None:
     """Run COMMAND (after --) as a declared training run; stop it (SIGTERM, then SIGKILL) when it must stop.
 
     Exit code: COMMAND's own when it ends by itself; 75 when the pact's restrictions forbid the run;
-    76 when, failing closed, the last valid status expired; 77 when the run was refused at start.
+    76 when, failing closed, there is no valid status; 77 when the run was refused at start;
+    128+N when the guard got signal N (the command is stopped first).
     """
-    from ..guard import FailPolicy, Guard, RunRefused
+    from ..client import ClientError
+    from ..guard import FailPolicy, Guard, RunRefused, command
+    from ..guard.state import GuardStateError
 
-    command = list(ctx.args)
-    if not command:
+    argv = list(ctx.args)
+    if not argv:
         raise typer.BadParameter("give the command to run after --")
     if fail not in (None, "closed", "open"):
         raise typer.BadParameter("--fail is 'closed' or 'open'")
     logging.basicConfig(level=logging.INFO, format=f"%(asctime)s guard {run} %(levelname)s %(message)s")
     policy: FailPolicy | None = "closed" if fail == "closed" else "open" if fail == "open" else None
-    g = Guard(server, pact, party, key, fail=policy, heartbeat_every=heartbeat)
+
+    got: list[int] = []
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        got.append(signum)  # acted on by the main loop: stop the command first, then declare
+
+    for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(s, on_signal)
+
     try:
-        with g.run(run, flop) as r:
-            child = subprocess.Popen(command, start_new_session=True)
-            while child.poll() is None and not r.must_stop:
-                time.sleep(0.05)
-            if child.poll() is None:
-                err.print(f"[red]stopping {command[0]}[/]: {r.reason}")
-                os.killpg(child.pid, signal.SIGTERM)
-                try:
-                    child.wait(kill_after)
-                except subprocess.TimeoutExpired:
-                    err.print(f"[red]{command[0]} did not stop in {kill_after:g}s: SIGKILL[/]")
-                    os.killpg(child.pid, signal.SIGKILL)
-                    child.wait()
-                code = EXIT_FORBIDDEN if r.stopped_for == "forbidden" else EXIT_NO_STATUS
+        g = Guard(server, pact, party, key, fail=policy, heartbeat_every=heartbeat, state_dir=state_dir, max_skew=max_skew)
+    except GuardStateError as e:
+        err.print(e.diagnostics(), markup=False)
+        raise typer.Exit(EXIT_REFUSED) from None
+    code = EXIT_REFUSED
+    try:
+        rc = g.run(run, flop, judge_in_thread=False, stop_retry=stop_retry)
+        with rc as r:
+            if got:
+                code = 128 + got[0]
             else:
-                code = child.returncode
-    except RunRefused as e:
-        err.print(f"[red]{e.diagnostics()}[/]")
+                proc = command.start(argv)
+                try:
+                    code = _supervise(rc, r, proc, argv[0], got)
+                finally:  # whatever happened above, the command's group is gone before stop is declared
+                    if command.running(proc) and not command.stop(proc, kill_after):
+                        err.print(f"{argv[0]}: processes of its group survived SIGKILL; no stop is declared", markup=False)
+                        rc.declare_stop = False
+    except (RunRefused, GuardStateError) as e:
+        err.print(e.diagnostics(), markup=False)
+        raise typer.Exit(EXIT_REFUSED) from None
+    except ClientError as e:
+        err.print(f"the run could not be declared: {e.diagnostics()}", markup=False)
         raise typer.Exit(EXIT_REFUSED) from None
     finally:
         g.close()
     raise typer.Exit(code)
+
+
+def _supervise(rc: RunContext, r: GuardedRun, proc: subprocess.Popen[bytes], name: str, got: list[int]) -> int:
+    """Judge every 50 ms until the command ends, the run must stop, or a signal came; the exit code to give."""
+    from ..guard import command
+
+    while True:
+        if proc.poll() is not None:
+            if command.running(proc):
+                err.print(f"{name} ended; stopping what it left running", markup=False)
+            return proc.returncode
+        if got:
+            err.print(f"stopping {name}: the guard got signal {signal.Signals(got[0]).name}", markup=False)
+            return 128 + got[0]
+        rc.judge_now()  # the main loop judges: no helper thread can keep it from stopping the command
+        if r.must_stop:
+            err.print(f"stopping {name}: {r.reason}", markup=False)
+            return EXIT_FORBIDDEN if r.stopped_for == "forbidden" else EXIT_NO_STATUS
+        time.sleep(0.05)

@@ -6,24 +6,31 @@ Usage in a plain loop::
     with guard.run("run-42", flop=3e25) as run:
         for batch in data:
             train_step(batch)
-            if run.must_stop:          # a plain attribute read: no I/O, no lock
+            if run.must_stop:          # no I/O, no lock
                 save_checkpoint()
                 break
 
 ``guard.run`` declares the run (a signed ``run start``), keeps a verified view
-of the signed status in a background thread (server-sent events, with polling
-as fallback), sends ``heartbeat``s, and on exit declares ``stop``. ``must_stop``
+of the signed status in background threads (server-sent events, and polling
+whenever the stream is down or no status arrived for a third of the ttl), sends
+``heartbeat``s from a thread of their own, and on exit declares ``stop``
+(retried with backoff, kept in the outbox until the log has it). ``must_stop``
 turns true, and stays true for this run, when:
 
 - the restrictions binding this developer in a valid status forbid the run's
   FLOP (``max_training_flop`` below it), or
-- failing closed, the last valid status it holds has expired (a server that
-  stops answering cannot keep a run going).
+- failing closed, there is no valid status: none was accepted, or the last one
+  expired (by the wall clock, or its ttl after it was received), or
+- the judging itself failed or stalled (it runs at least every 0.2 s; a judge
+  that raised, died or did not run for ``stall_after`` seconds fails closed).
 
 A status is valid only if it passes ``core.status.verify_status``: the pinned
-pact's digest, ``status_quorum`` distinct monitor signatures, not expired, no
-rollback. Anything else counts as no status. Every decision is logged with its
-reason and kept in ``run.decisions``.
+pact's digest, a core correct member by member, ``status_quorum`` distinct
+monitor signatures, not expired, not issued after this clock plus ``max_skew``,
+and no rollback below the guard's durable memory (``guard.state``). Anything
+else, including any exception while fetching or checking it, counts as no
+status. Every decision is logged with its reason and kept in ``run.decisions``;
+the decision itself is the pure ``guard.decision.judge``.
 
 Failure policy: ``closed`` (default for runs above the pact's lowest
 ``max_training_flop``) or ``open`` (warn and continue). Give each guard its own
@@ -37,7 +44,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -47,12 +54,13 @@ from ..client import ClientError, PactClient
 from ..clock import Clock
 from ..core.durations import format_time
 from ..core.pact import Pact
-from ..core.status import AcceptedStatus, StatusError, verify_status
+from ..core.status import DEFAULT_MAX_SKEW, AcceptedStatus, verify_status
 from ..errors import PausepactError
 from ..signer import Signer
+from .decision import FailPolicy, Held, StopKind, Verdict, judge
+from .state import GuardState, GuardStateError, default_state_dir
 
 log = logging.getLogger("pausepact.guard")
-FailPolicy = Literal["closed", "open"]
 
 
 class RunRefused(PausepactError):
@@ -68,48 +76,76 @@ class Decision:
     reason: str
 
 
-@dataclass
 class GuardedRun:
     """A declared training run. ``must_stop`` is the one thing a training loop reads."""
 
-    run_id: str
-    flop: float
-    fail: FailPolicy
-    must_stop: bool = False
-    reason: str = ""
-    stopped_for: Literal["forbidden", "no-status"] | None = None
-    decisions: list[Decision] = field(default_factory=list)
+    def __init__(self, run_id: str, flop: float, fail: FailPolicy) -> None:
+        self.run_id, self.flop, self.fail = run_id, flop, fail
+        self.reason = ""
+        self.stopped_for: StopKind | Literal["guard-failed"] | None = None
+        self.decisions: list[Decision] = []
+        self._stop = False
+        self._judged_until: float | None = None  # monotonic; None: no judge watches this run (a bare GuardedRun)
+        self._lock = threading.Lock()
 
-    def _decide(self, now: int, stop: bool, reason: str, kind: Literal["forbidden", "no-status"] | None = None) -> None:
-        if self.decisions and self.decisions[-1].reason == reason:
-            return
-        self.decisions.append(Decision(format_time(now), stop, reason))
-        (log.warning if stop else log.info)("run %s: %s: %s", self.run_id, "MUST STOP" if stop else "may continue", reason)
-        if stop and not self.must_stop:
-            self.reason, self.stopped_for = reason, kind
-            self.must_stop = True  # latches: a run told to stop stays stopped; resume as a new run
+    @property
+    def must_stop(self) -> bool:
+        """True once the run must stop (latched); also when the judge has not run for too long (fail closed)."""
+        if self._stop:
+            return True
+        until = self._judged_until
+        if until is not None and time.monotonic() > until:
+            self._decide(int(time.time()), True, "the guard's judge stopped running; failing closed", "guard-failed")
+            return True
+        return False
+
+    def _decide(self, now: int, stop: bool, reason: str,
+                kind: StopKind | Literal["guard-failed"] | None = None) -> None:
+        with self._lock:
+            if not (self.decisions and self.decisions[-1].reason == reason):
+                self.decisions.append(Decision(format_time(now), stop, reason))
+                (log.warning if stop else log.info)("run %s: %s: %s", self.run_id, "MUST STOP" if stop else "may continue", reason)
+            if stop and not self._stop:
+                self.reason, self.stopped_for = reason, kind
+                self._stop = True  # latches: a run told to stop stays stopped; resume as a new run
 
 
 class Guard:
     def __init__(self, server: str, pact: Pact | str | Path, party: str, key: Ed25519PrivateKey | str | Path, *,
                  fail: FailPolicy | None = None, clock: Clock | None = None, heartbeat_every: float = 60.0,
-                 poll_every: float = 2.0, use_events: bool = True) -> None:
+                 poll_every: float = 2.0, use_events: bool = True, state_dir: Path | str | None = None,
+                 max_skew: int = DEFAULT_MAX_SKEW, request_timeout: float = 10.0, stall_after: float = 10.0) -> None:
+        """``state_dir``: where the durable memory and outbox live (default: the user's data directory; with a
+        simulated ``clock`` and no ``state_dir``, in this process only, since simulated times are not comparable)."""
         from .. import keyfiles
         from ..pactio import load_pact
 
         self.pact = pact if isinstance(pact, Pact) else load_pact(Path(pact))
+        if party not in self.pact.developers:
+            raise GuardStateError(f"{party!r} is not a developer of pact {self.pact.pact!r}")
         k = key if isinstance(key, Ed25519PrivateKey) else keyfiles.read_private_key(Path(key))
         self.signer = Signer(self.pact, party, k)
         self.party = party
-        self.client = PactClient(server, self.pact)
+        self.client = PactClient(server, self.pact, timeout=request_timeout)
         self.clock = clock or Clock()
         self.fail = fail
         self.heartbeat_every, self.poll_every, self.use_events = heartbeat_every, poll_every, use_events
-        self.status: AcceptedStatus | None = None
+        self.max_skew, self.stall_after = max_skew, stall_after
+        simulated = clock is not None and clock.start is not None
+        root = Path(state_dir) if state_dir is not None else None if simulated else default_state_dir()
+        self.state = GuardState(root, self.pact.pact, party)
+        self.state.floor()  # an unreadable memory refuses the guard now, not at the first status
+        self.held: Held | None = None
         self._lock = threading.Lock()
+        self._submit = threading.Lock()  # one statement at a time: the seq of this guard's key is shared
         self._changed = threading.Event()
 
     # ------------------------------------------------------------------ status
+
+    @property
+    def status(self) -> AcceptedStatus | None:
+        held = self.held
+        return held.status if held is not None else None
 
     def lowest_limit(self) -> float | None:
         limits = [r.max_training_flop for r in self.pact.restrictions.values() if r.max_training_flop is not None]
@@ -122,40 +158,82 @@ class Guard:
         return "closed" if low is not None and flop > low else "open"
 
     def offer(self, envelope: Any) -> bool:
-        """Consider a status envelope; keep it if it verifies and is not older than the one held."""
+        """Consider a status envelope; keep it if it verifies and is not older than any status accepted before
+        (in this process or, durably, by this party's guards on this host). Never raises."""
         try:
-            accepted = verify_status(envelope, self.pact, self.clock.now(), self.status)
-        except StatusError as e:
+            with self._lock:
+                size, issued = self.state.floor()
+                held = self.held
+                if held is not None:
+                    size, issued = max(size, held.status.tree_size), max(issued, held.status.issued_at)
+                floor = AcceptedStatus(size, issued, 0, {}) if (size, issued) != (0, 0) or held is not None else None
+                accepted = verify_status(envelope, self.pact, self.clock.now(), floor, self.max_skew)
+                self.state.remember(accepted.tree_size, accepted.issued_at)
+                self.held = Held(accepted, time.monotonic())
+        except Exception as e:  # any failure means "not a valid status", never a dead thread
             log.warning("ignoring a status: %s", e)
             return False
-        with self._lock:
-            self.status = accepted
         self._changed.set()
         return True
 
     def refresh(self) -> bool:
-        """Poll the server once; False if it did not answer with a valid status."""
+        """Poll the server once; False if it did not answer with a valid status. Never raises."""
         try:
             return self.offer(self.client.status_envelope())
         except ClientError as e:
             log.warning("no status from the server: %s", e.diagnostics())
-            return False
+        except Exception as e:
+            log.warning("no status from the server: %s: %s", e.__class__.__name__, e)
+        return False
 
-    def judge(self, flop: float, now: int) -> tuple[bool, str, Literal["forbidden", "no-status"] | None]:
-        """(must stop, why) for a run of ``flop`` at ``now`` under the status held (pure but for the held status)."""
-        st = self.status
-        if st is None or st.expires_at <= now:
-            what = "no valid status has been received" if st is None else f"the last valid status expired at {format_time(st.expires_at)}"
-            if self.policy_for(flop) == "closed":
-                return True, f"{what}; failing closed", "no-status"
-            return False, f"{what}; failing open: continuing", None
-        mine = st.core["parties"].get(self.party, {})
-        limit = mine.get("max_training_flop")
-        level = mine.get("level")
-        if not st.core["in_force"] or limit is None or flop <= limit:
-            return False, f"status at tree size {st.tree_size}: level {level}, limit {limit if limit is not None else 'none'}", None
-        return True, (f"status at tree size {st.tree_size} (issued {st.core['issued_at']}): {self.party} is at level {level}, "
-                      f"which limits training to {limit:g} FLOP; this run declares {flop:g}"), "forbidden"
+    def verdict(self, flop: float, now: int | None = None, mono: float | None = None) -> Verdict:
+        """The decision for a run of ``flop`` under the status held (``guard.decision.judge``)."""
+        return judge(self.held, self.party, flop, self.policy_for(flop), self.clock.now() if now is None else now,
+                     time.monotonic() if mono is None else mono)
+
+    def judge(self, flop: float, now: int) -> tuple[bool, str, StopKind | None]:
+        """(must stop, why, kind) for a run of ``flop`` at ``now`` under the status held."""
+        v = self.verdict(flop, now)
+        return v.stop, v.reason, v.kind
+
+    def declare(self, run_id: str, event: str, flop: float) -> dict[str, Any]:
+        """Submit one ``run`` statement (serialised with this guard's other statements); ClientError on failure."""
+        with self._submit:
+            return self.client.submit(self.signer, "run", {"run": run_id, "event": event, "flop": flop})
+
+    def deliver(self, body: dict[str, Any], within: float) -> bool:
+        """Send an outbox declaration, retrying with backoff for ``within`` seconds; True once the log has it."""
+        until, wait = time.monotonic() + within, 0.5
+        while True:
+            try:
+                self.declare(body["run"], body["event"], body["flop"])
+                self.state.delivered(body)
+                return True
+            except ClientError as e:
+                problem = e.diagnostics()
+                if 400 <= e.status < 500 and e.error not in ("time-order", "skew", "bad-seq"):
+                    log.error("run %s: the log refuses the %s declaration: %s", body["run"], body["event"], problem)
+                    self.state.delivered(body)  # refused for good (e.g. malformed): resending cannot help
+                    return False
+            except Exception as e:
+                problem = f"{e.__class__.__name__}: {e}"
+            if time.monotonic() + wait > until:
+                log.error("run %s: %s not logged yet (%s); kept in the outbox for the next guard start",
+                          body["run"], body["event"], problem)
+                return False
+            log.warning("run %s: %s not logged yet (%s); retrying in %gs", body["run"], body["event"], problem, wait)
+            time.sleep(wait)
+            wait = min(wait * 2, 8.0)
+
+    def flush_outbox(self, within: float = 5.0) -> None:
+        """Resend declarations an earlier guard could not deliver."""
+        for body in self.state.pending():
+            if isinstance(body.get("run"), str) and body.get("event") in ("start", "heartbeat", "stop") \
+                    and isinstance(body.get("flop"), (int, float)) and not isinstance(body.get("flop"), bool):
+                log.info("run %s: resending the undelivered %s declaration", body["run"], body["event"])
+                self.deliver(body, within)
+            else:
+                self.state.delivered(body)
 
     # ------------------------------------------------------------------ runs
 
@@ -164,39 +242,64 @@ class Guard:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             self.refresh()
-            if not self.judge(flop, self.clock.now())[0]:
+            if not self.verdict(flop).stop:
                 return True
             time.sleep(interval)
         return False
 
-    def run(self, run_id: str, flop: float, start_timeout: float = 30.0) -> RunContext:
-        return RunContext(self, run_id, flop, start_timeout)
+    def run(self, run_id: str, flop: float, start_timeout: float = 30.0, *, judge_in_thread: bool = True,
+            stop_retry: float = 30.0) -> RunContext:
+        """A context that declares the run; ``judge_in_thread=False`` when the caller judges (``RunContext.judge_now``)
+        itself at least every ``stall_after`` seconds, as ``pausepact guard`` does in its main loop."""
+        return RunContext(self, run_id, flop, start_timeout, judge_in_thread, stop_retry)
 
     def close(self) -> None:
         self.client.close()
 
 
 class RunContext:
-    """``with guard.run(...) as run``: declares start, watches and heartbeats, declares stop."""
+    """``with guard.run(...) as run``: declares start, watches, heartbeats and judges, declares stop."""
 
-    def __init__(self, guard: Guard, run_id: str, flop: float, start_timeout: float) -> None:
-        self.guard, self.start_timeout = guard, start_timeout
+    def __init__(self, guard: Guard, run_id: str, flop: float, start_timeout: float, judge_in_thread: bool = True,
+                 stop_retry: float = 30.0) -> None:
+        self.guard, self.start_timeout, self.judge_in_thread, self.stop_retry = guard, start_timeout, judge_in_thread, stop_retry
         self.run = GuardedRun(run_id, flop, guard.policy_for(flop))
+        self.declare_stop = True  # the caller clears it when the run did not end (nothing is declared then)
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._stream_up = False
+
+    def judge_now(self) -> Verdict:
+        """Judge the run from the status held and the clock, and record the decision; never raises."""
+        g, r = self.guard, self.run
+        try:
+            now = g.clock.now()
+            v = g.verdict(r.flop, now)
+            r._decide(now, v.stop, v.reason, v.kind)
+            r._judged_until = time.monotonic() + g.stall_after
+            return v
+        except Exception as e:  # a judge that cannot judge stops the run
+            v = Verdict(True, f"the guard could not judge the run ({e.__class__.__name__}: {e}); failing closed")
+            r._decide(int(time.time()), True, v.reason, "guard-failed")
+            return v
 
     def __enter__(self) -> GuardedRun:
         g, r = self.guard, self.run
+        g.flush_outbox()
         deadline = time.monotonic() + self.start_timeout
         while not g.refresh() and time.monotonic() < deadline and r.fail == "closed":
             time.sleep(0.2)
-        stop, why, _ = g.judge(r.flop, g.clock.now())
-        if stop:
-            raise RunRefused(f"run {r.run_id} may not start: {why}")
-        r._decide(g.clock.now(), False, why)
-        g.client.submit(g.signer, "run", {"run": r.run_id, "event": "start", "flop": r.flop})
-        self._threads = [threading.Thread(target=self._watch, daemon=True, name=f"guard-watch-{r.run_id}"),
-                         threading.Thread(target=self._tick, daemon=True, name=f"guard-tick-{r.run_id}")]
+        v = g.verdict(r.flop)
+        if v.stop:
+            raise RunRefused(f"run {r.run_id} may not start: {v.reason}")
+        r._decide(g.clock.now(), False, v.reason)
+        g.declare(r.run_id, "start", r.flop)
+        r._judged_until = time.monotonic() + g.stall_after
+        targets: list[tuple[Callable[[], None], str]] = [(self._watch, "watch"), (self._poll, "poll"), (self._beat, "heartbeat")]
+        if self.judge_in_thread:
+            targets.append((self._judge, "judge"))
+        self._threads = [threading.Thread(target=self._forever(fn), daemon=True, name=f"guard-{name}-{r.run_id}")
+                         for fn, name in targets]
         for t in self._threads:
             t.start()
         return r
@@ -204,49 +307,71 @@ class RunContext:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         g, r = self.guard, self.run
-        self._threads[1].join(2)  # the ticker; the watcher may sit in a stream read and ends with it
+        r._judged_until = None  # the run is over: nothing judges it any more, and nothing needs to
+        if not self.declare_stop:
+            log.error("run %s: its command may still run: no stop is declared", r.run_id)
+            return
+        body = {"run": r.run_id, "event": "stop", "flop": r.flop}
         try:
-            g.client.submit(g.signer, "run", {"run": r.run_id, "event": "stop", "flop": r.flop})
-        except ClientError as e:
-            log.error("run %s: could not declare stop: %s", r.run_id, e.diagnostics())
+            g.state.post(body)
+        except GuardStateError as e:
+            log.error("run %s: %s", r.run_id, e.diagnostics())
+        g.deliver(body, self.stop_retry)
+
+    def _forever(self, fn: Callable[[], None]) -> Callable[[], None]:
+        """Run ``fn`` until the run ends; an exception is logged and ``fn`` runs again (no thread dies silently)."""
+        def loop() -> None:
+            while not self._stop.is_set():
+                try:
+                    fn()
+                except Exception as e:
+                    log.warning("run %s: %s: %s: %s", self.run.run_id, threading.current_thread().name, e.__class__.__name__, e)
+                    self._stop.wait(self.guard.poll_every)
+        return loop
 
     def _watch(self) -> None:
-        """Follow statuses: server-sent events, falling back to polling while the stream is down."""
+        """Follow statuses on the event stream; ends when the stream does (``_forever`` reopens it)."""
         g = self.guard
+        if not g.use_events:
+            self._stop.wait(3600)
+            return
         try:
-            while not self._stop.is_set():
-                if g.use_events:
-                    try:
-                        for event, data in g.client.events(timeout=max(20.0, g.poll_every)):
-                            if self._stop.is_set():
-                                return
-                            if event == "status":
-                                g.offer(data)
-                    except ClientError as e:
-                        log.info("event stream unavailable (%s); polling", e.diagnostics())
+            for event, data in g.client.events(timeout=max(20.0, g.poll_every)):
+                self._stream_up = True
                 if self._stop.is_set():
                     return
-                g.refresh()
-                self._stop.wait(g.poll_every)
-        except RuntimeError:  # the guard's client was closed after the run ended
-            return
+                if event == "status":
+                    g.offer(data)
+        except ClientError as e:
+            log.info("event stream unavailable (%s); polling", e.diagnostics())
+        finally:
+            self._stream_up = False
+        self._stop.wait(g.poll_every)
 
-    def _tick(self) -> None:
-        """Judge the run on every status change and at least every 0.2 s; send heartbeats."""
+    def _poll(self) -> None:
+        """Poll /v1/status while the stream is down, or when no status was accepted for a third of the ttl (L5)."""
+        g = self.guard
+        self._stop.wait(g.poll_every)
+        held = g.held
+        quiet = held is None or time.monotonic() - held.received >= (held.status.expires_at - held.status.issued_at) / 3
+        if not self._stop.is_set() and (not self._stream_up or quiet):
+            g.refresh()
+
+    def _beat(self) -> None:
+        """Heartbeats, off the judging path: a heartbeat that fails or hangs delays nothing else."""
         g, r = self.guard, self.run
-        last_beat = time.monotonic()
-        while not self._stop.is_set():
-            g._changed.wait(0.2)
-            g._changed.clear()
-            now = g.clock.now()
-            stop, why, kind = g.judge(r.flop, now)
-            r._decide(now, stop, why, kind)
-            if time.monotonic() - last_beat >= g.heartbeat_every and not r.must_stop:
-                last_beat = time.monotonic()
-                try:
-                    g.client.submit(g.signer, "run", {"run": r.run_id, "event": "heartbeat", "flop": r.flop})
-                except ClientError as e:
-                    log.warning("run %s: heartbeat not accepted: %s", r.run_id, e.diagnostics())
+        if self._stop.wait(g.heartbeat_every) or r.must_stop:
+            return
+        try:
+            g.declare(r.run_id, "heartbeat", r.flop)
+        except ClientError as e:
+            log.warning("run %s: heartbeat not accepted: %s", r.run_id, e.diagnostics())
+
+    def _judge(self) -> None:
+        """Judge on every status change and at least every 0.2 s."""
+        self.guard._changed.wait(0.2)
+        self.guard._changed.clear()
+        self.judge_now()
 
 
 def iterate(run: GuardedRun, steps: Iterator[Any], on_stop: Callable[[], None]) -> Iterator[Any]:
@@ -258,4 +383,4 @@ def iterate(run: GuardedRun, steps: Iterator[Any], on_stop: Callable[[], None]) 
         yield item
 
 
-__all__ = ["Decision", "Guard", "GuardedRun", "RunContext", "RunRefused", "iterate"]
+__all__ = ["Decision", "FailPolicy", "Guard", "GuardStateError", "GuardedRun", "RunContext", "RunRefused", "iterate"]

@@ -1,0 +1,172 @@
+"""What a guard keeps on disk, per pact and party: its rollback memory and its outbox.
+
+- **Memory** (``<party>.json``): the highest ``tree_size`` and ``issued_at`` of any status a
+  guard of this party on this host accepted. A status lower in either is a rollback, also
+  after a restart (contract section 5): a restarted guard never accepts an older prefix of
+  the log, even one freshly signed.
+- **Outbox** (``<party>.outbox.json``): ``run`` declarations (``stop``) not yet logged. A
+  declaration is written here before it is sent and removed once the log has it, so one
+  that could not be delivered, or whose guard was killed while sending, is sent again by
+  the next guard that starts.
+
+Both live in ``STATE_DIR/guards/<pact id>/`` (``STATE_DIR`` defaults to the user's data
+directory, ``platformdirs.user_data_dir("pausepact")``), are replaced atomically with
+fsync, and are changed under a lock file, so several guards of one party on a host
+share them safely.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from ..core.durations import format_time, is_time, parse_time
+from ..errors import PausepactError
+
+
+class GuardStateError(PausepactError):
+    """The guard's memory or outbox cannot be read or written; the run must not start blind."""
+
+    exit_code = 77
+
+
+def default_state_dir() -> Path:
+    return Path(platformdirs.user_data_dir("pausepact"))
+
+
+class GuardState:
+    """The durable memory and outbox of one party's guards for one pact (``root`` None: in this process only)."""
+
+    def __init__(self, root: Path | None, pact_id: str, party: str) -> None:
+        self.folder = root / "guards" / pact_id if root is not None else None
+        self.party = party
+        self._floor = (0, 0)
+        self._outbox: list[dict[str, Any]] = []
+
+    # ------------------------------------------------------------ files
+
+    def _path(self, suffix: str) -> Path:
+        assert self.folder is not None
+        return self.folder / f"{self.party}{suffix}"
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        if self.folder is None:
+            yield
+            return
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd = os.open(self._path(".lock"), os.O_CREAT | os.O_RDWR, 0o600)
+        except OSError as e:
+            raise GuardStateError(f"{self.folder}: cannot keep the guard's state there: {e.strerror}") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)
+
+    def _read(self, suffix: str) -> Any:
+        path = self._path(suffix)
+        try:
+            return json.loads(path.read_bytes())
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as e:
+            raise GuardStateError(f"{path}: the guard's state is unreadable ({e}); it guards against rollback, so the "
+                                  "guard refuses to run without it: repair it, or remove it only if you trust the server") from None
+
+    def _write(self, suffix: str, value: Any) -> None:
+        path = self._path(suffix)
+        try:
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+            try:
+                with os.fdopen(fd, "w") as f:
+                    json.dump(value, f)
+                    f.flush()
+                    os.fsync(f.fileno())
+                os.replace(tmp, path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+            dfd = os.open(path.parent, os.O_RDONLY)
+            try:
+                os.fsync(dfd)  # the rename itself is durable
+            finally:
+                os.close(dfd)
+        except OSError as e:
+            raise GuardStateError(f"{path}: cannot write the guard's state: {e.strerror}") from None
+
+    # ------------------------------------------------------------ memory
+
+    def _memory_on_disk(self) -> tuple[int, int]:
+        m = self._read(".json")
+        if m is None:
+            return 0, 0
+        if not isinstance(m, dict) or not isinstance(m.get("tree_size"), int) or not is_time(m.get("issued_at")):
+            raise GuardStateError(f"{self._path('.json')}: not a guard memory (tree_size, issued_at)")
+        return int(m["tree_size"]), parse_time(m["issued_at"])
+
+    def floor(self) -> tuple[int, int]:
+        """(tree_size, issued_at) no accepted status may be below (0, 0 when nothing was accepted yet)."""
+        if self.folder is not None:
+            with self._locked():
+                disk = self._memory_on_disk()
+            self._floor = (max(self._floor[0], disk[0]), max(self._floor[1], disk[1]))
+        return self._floor
+
+    def remember(self, tree_size: int, issued_at: int) -> None:
+        """Raise the floor to an accepted status (never lowers it), durably before returning."""
+        self._floor = (max(self._floor[0], tree_size), max(self._floor[1], issued_at))
+        if self.folder is None:
+            return
+        with self._locked():
+            disk = self._memory_on_disk()
+            new = (max(disk[0], self._floor[0]), max(disk[1], self._floor[1]))
+            if new != disk:
+                self._write(".json", {"tree_size": new[0], "issued_at": format_time(new[1])})
+            self._floor = new
+
+    # ------------------------------------------------------------ outbox
+
+    def _outbox_on_disk(self) -> list[dict[str, Any]]:
+        o = self._read(".outbox.json")
+        if o is None:
+            return []
+        if not isinstance(o, list) or not all(isinstance(d, dict) for d in o):
+            raise GuardStateError(f"{self._path('.outbox.json')}: not a guard outbox (a list of declarations)")
+        return o
+
+    def pending(self) -> list[dict[str, Any]]:
+        """Declarations (``run`` bodies) written but not yet logged, oldest first."""
+        if self.folder is None:
+            return list(self._outbox)
+        with self._locked():
+            return self._outbox_on_disk()
+
+    def post(self, body: dict[str, Any]) -> None:
+        """Write a declaration to the outbox (durably) before it is sent."""
+        if self.folder is None:
+            self._outbox.append(body)
+            return
+        with self._locked():
+            box = self._outbox_on_disk()
+            if body not in box:
+                self._write(".outbox.json", [*box, body])
+
+    def delivered(self, body: dict[str, Any]) -> None:
+        """Remove a declaration the log now has."""
+        if self.folder is None:
+            self._outbox = [d for d in self._outbox if d != body]
+            return
+        with self._locked():
+            box = self._outbox_on_disk()
+            if body in box:
+                self._write(".outbox.json", [d for d in box if d != body])
