@@ -15,6 +15,7 @@ QUICK = {"log_bench.py": ["--appends", "5000", "--proof-size", "100000", "--veri
          "engine_bench.py": ["--statements", "100000"],
          "server_bench.py": ["--statements", "6000", "--proof-size", "100000"],
          "collect_bench.py": ["--commits", "2000", "--files", "50"],
+         "restart_bench.py": ["--entries", "20000"],
          "guard_bench.py": ["--rounds", "3"]}
 
 

@@ -15,6 +15,7 @@ from .common import DEFAULT_STORE, ClockAnchor, ClockSpeed, ClockStart, LogKeyOp
 
 MaxLeadOpt = Annotated[int, typer.Option(min=0, help="seconds a statement's time may lead the log's clock (contract section 3)")]
 HeaderSecondsOpt = Annotated[float, typer.Option(min=0.1, help="seconds a connection has to send a request's headers")]
+SnapshotEveryOpt = Annotated[int, typer.Option(min=1, help="keep an engine snapshot every this many entries (restarts replay only what follows)")]
 ConnectionsOpt = Annotated[int, typer.Option(min=16, help="connections and requests served at once (more get 503)")]
 
 
@@ -33,6 +34,7 @@ def serve(
     workers: Annotated[int | None, typer.Option(help="processes verifying signatures (default: all cores)")] = None,
     header_seconds: HeaderSecondsOpt = 10.0,
     connections: ConnectionsOpt = 2000,
+    snapshot_every: SnapshotEveryOpt = 100_000,
 ) -> None:
     """Run the pact server: accepts statements, serves entries, proofs, checkpoints, state and status."""
     import uvicorn
@@ -41,7 +43,8 @@ def serve(
     from ..server.connections import uvicorn_options
 
     cfg = ServerConfig(load_pact(pact), read_pact_bytes(pact), keyfiles.read_private_key(key), store,
-                       Clock.from_options(clock_start, clock_speed, clock_anchor), max_skew, workers, max_lead=max_lead)
+                       Clock.from_options(clock_start, clock_speed, clock_anchor), max_skew, workers, max_lead=max_lead,
+                       snapshot_every=snapshot_every)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     out.print(f"serving pact {cfg.pact.pact} ({cfg.pact.digest}) on http://{host}:{port}  store {store}")
     uvicorn.run(create_app(cfg), host=host, port=port, log_level="warning", **uvicorn_options(header_seconds, connections))
