@@ -45,6 +45,13 @@ Rules it enforces, in the order it applies them:
    forbidden; ``run-not-stopped`` at forbidden + ``grace`` without a stop,
    naming the run's latest entry.
 
+Cost: an entry costs the live state, not the history. Closed proposals and the
+history lists are append-only ``Chronicle``s that views share; what time alone
+may change waits in ``agenda`` (a heap); a pass judges only the proposals whose
+votes meet or defeat their quorum, queued ones, and runs whose flop or limit
+changed. ``snapshot``/``from_snapshot`` (module ``snapshot``) save and restore
+the whole state.
+
 Example::
 
     engine = Engine(pact)

@@ -153,9 +153,10 @@ def _dict(x: Any) -> dict[str, Any]:
 
 
 def _one_of(x: Any, names: Any, what: str) -> str:
-    if _str(x) not in names:
-        raise ValueError(f"{what} {x!r} is not in the pact")
-    return x
+    name = _str(x)
+    if name not in names:
+        raise ValueError(f"{what} {name!r} is not in the pact")
+    return name
 
 
 def _restore(e: Engine, size: int, s: dict[str, Any]) -> None:
