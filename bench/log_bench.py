@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import Parties, key, make_pact, reports
+from common import Ceiling, Parties, key, make_pact, print_ceiling, reports
 
 from pausepact.checking import EnvelopeChecker
 from pausepact.core import merkle
@@ -28,7 +28,7 @@ from pausepact.store import open_store
 from pausepact.verify import verify_log
 
 
-def bench_appends(n: int, tmp: Path) -> None:
+def bench_appends(n: int, tmp: Path, ceiling: Ceiling) -> None:
     pact, data = make_pact()
     t = time.perf_counter()
     envs = [json.dumps(e).encode() for e in reports(Parties(pact), n)]
@@ -44,12 +44,13 @@ def bench_appends(n: int, tmp: Path) -> None:
         dt = time.perf_counter() - t
     assert ok == n - 10, ok
     size = sum(os.path.getsize(p) for p in tmp.glob("append.db*"))
-    print(f"appends into SQLite, full validation, batches of 1000, {os.cpu_count()} cores: {ok / dt:,.0f}/s ({ok} in {dt:.2f}s)")
+    print(f"appends into SQLite, full validation, batches of 1000, {os.cpu_count()} cores: {ok / dt:,.0f}/s "
+          f"({ok} in {dt:.2f}s); {ceiling.fraction(ok / dt)} (Ed25519, all cores)")
     print(f"bytes per stored entry (SQLite file incl. node hashes and checkpoints): {size / n:,.0f}")
     store.close()
 
 
-def bench_proofs(n: int, tmp: Path) -> None:
+def bench_proofs(n: int, tmp: Path, ceiling: Ceiling) -> None:
     store = open_store(f"sqlite:///{tmp}/proofs.db")
     cr = merkle.CompactRange()
     t = time.perf_counter()
@@ -63,7 +64,9 @@ def bench_proofs(n: int, tmp: Path) -> None:
             nodes.extend(cr.append(merkle.leaf_hash(lb)))
         with store.write():
             store.put_entries(start, leaves, nodes, {}, 0)
-    print(f"built a {n:,}-entry tree in SQLite in {time.perf_counter() - t:.0f}s (synthetic leaves; set-up)")
+    dt = time.perf_counter() - t
+    print(f"built a {n:,}-entry tree in SQLite in {dt:.1f}s (synthetic leaves; set-up): {n / dt:,.0f} leaves/s, each a leaf "
+          f"hash and on average one node hash; {ceiling.fraction(2 * n / dt, 'hash')} (SHA-256 hashes, one core)")
     size = sum(os.path.getsize(p) for p in tmp.glob("proofs.db*"))
     print(f"bytes per stored entry at {n:,} (≈470-byte leaves + node hashes): {size / n:,.0f}")
     rnd = random.Random(1)
@@ -85,7 +88,7 @@ def bench_proofs(n: int, tmp: Path) -> None:
     store.close()
 
 
-def bench_verify(n: int, tmp: Path) -> None:
+def bench_verify(n: int, tmp: Path, ceiling: Ceiling) -> None:
     pact, data = make_pact()
     envs = reports(Parties(pact), n)
     lines = [canonical(e) for e in envs]
@@ -105,7 +108,8 @@ def bench_verify(n: int, tmp: Path) -> None:
         report = verify_log(pact, lines, note.render(), checker)
         dt = time.perf_counter() - t
     assert report.entries == n
-    print(f"verify of a {n:,}-entry export ({os.cpu_count()} cores): {n / dt:,.0f} entries/s ({dt:.1f}s)")
+    print(f"verify of a {n:,}-entry export ({os.cpu_count()} cores): {n / dt:,.0f} entries/s ({dt:.1f}s); "
+          f"{ceiling.fraction(n / dt)} (Ed25519, all cores)")
     del T
 
 
@@ -115,10 +119,15 @@ def main() -> None:
     ap.add_argument("--proof-size", type=int, default=1_000_000)
     ap.add_argument("--verify", type=int, default=100_000)
     a = ap.parse_args()
+    ceiling = print_ceiling()
     with tempfile.TemporaryDirectory() as d:
-        bench_appends(a.appends, Path(d))
-        bench_verify(a.verify, Path(d))
-        bench_proofs(a.proof_size, Path(d))
+        if a.appends:
+            bench_appends(a.appends, Path(d), ceiling)
+        if a.verify:
+            bench_verify(a.verify, Path(d), ceiling)
+        if a.proof_size:
+            bench_proofs(a.proof_size, Path(d), ceiling)
+    print_ceiling()  # again: the machine's load may have changed while the benchmark ran
 
 
 if __name__ == "__main__":
