@@ -380,6 +380,9 @@ class LogService:
                     events.append(("entry", {"index": e.index, "envelope": json.loads(e.leaf)}))
             while len(self._voids) > 10000:
                 self._voids.popitem(last=False)
+        if len(self._verified) > 20000:  # verified by the writer, but read here before it said so: stale now
+            for index in [i for i in list(self._verified) if i < self.engine.size]:
+                self._verified.pop(index, None)
         return events
 
     def _follow(self) -> list[tuple[str, Any]]:
