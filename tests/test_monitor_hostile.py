@@ -14,6 +14,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pausepact.clock import Clock
 from pausepact.monitor import Alarm, Monitor, MonitorState, ServerFault
@@ -208,3 +210,31 @@ def test_the_monitor_command_exits_3_on_an_alarm_in_one_line(tmp_path: Path) -> 
     assert again.stderr.strip().splitlines()[-1].startswith("monitor aisi holds an alarm")
     assert "--clear-alarm" in again.stderr
     assert log.status_signatures == [] and log.cosignatures == []
+
+
+# ---------------------------------------------------------------- any answer at all
+
+JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+                    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+                    max_leaves=12)
+PATHS = ["/v1/status/core", "/v1/entries", "/v1/checkpoint", "/v1/proof/consistency"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(path=st.sampled_from(PATHS), body=JSON | st.binary(max_size=64),
+       status=st.sampled_from([200, 200, 201, 400, 404, 500]))
+def test_any_answer_is_a_warning_or_an_alarm_never_a_crash(path: str, body: object, status: int) -> None:
+    log = honest_log()
+    m = Monitor(log.client(), "aisi", key("aisi"), Clock(start=NOW, speed=0.0), MonitorState(None))
+    assert m.step()["checkpoint"] == "cosigned 3"
+    log.status_signatures.clear()
+    log.add("lab-d", "sign", {}, NOW + 5)
+    log.propose(NOW + 5)
+    content = body if isinstance(body, bytes) else json.dumps(body).encode()
+    log.answers[path] = answer(status, content)
+    try:
+        m.step()
+    except (ServerFault, Alarm):
+        pass
+    signed = [json.loads(base64.b64decode(s["payload"])) for s in log.status_signatures]
+    assert all(c == log.proposed for c in signed), "only the honest core may be signed"

@@ -71,8 +71,10 @@ def monitor(
     with PactClient(server, p) as client:
         m = Monitor(client, party, private, Clock.from_options(clock_start, clock_speed, clock_anchor), st, max_skew)
         while True:
+            ok = False
             try:
                 did = m.step()
+                ok = True
                 if any(not str(v).startswith(("already", "not judged", "nothing")) for v in did.values()):
                     say.info("%s", did)
             except Alarm:
@@ -85,4 +87,4 @@ def monitor(
                 m.record(f"{type(e).__name__}: {e}")
             if once:
                 return
-            time.sleep(interval)
+            time.sleep(interval if ok else max(interval, 1.0))  # a failing server is not asked in a busy loop

@@ -54,7 +54,7 @@ from .state import MonitorState
 
 log = logging.getLogger("pausepact.monitor")
 
-KEEP = 4096          # recent roots and entry times kept in memory: enough to judge recent cores and checkpoints
+KEEP = 8192          # recent roots and entry times kept in memory (more than BATCH): enough to judge recent cores
 BATCH = 5000         # entries fetched and replayed per round at most: a restart on a long log catches up in rounds
 AHEAD = 1000         # how far beyond the newest checkpoint a proposed core may reach and still be judged
 
