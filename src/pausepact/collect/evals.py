@@ -62,8 +62,8 @@ def lm_eval(path: Path, task: str | None = None, metric: str = "acc", filter_: s
         data = json.loads(path.read_bytes())
     except OSError as e:
         raise CollectorError(f"{path}: cannot read: {e.strerror}") from None
-    except ValueError as e:
-        raise CollectorError(f"{path}: not JSON: {e}") from None
+    except (ValueError, RecursionError) as e:
+        raise CollectorError(f"{path}: not JSON: {str(e)[:200]}") from None
     results = data.get("results") if isinstance(data, dict) else None
     if not isinstance(results, dict) or not results:
         raise CollectorError(f"{path}: no 'results' in this file (is it an lm-evaluation-harness results_*.json?)")
@@ -74,17 +74,27 @@ def lm_eval(path: Path, task: str | None = None, metric: str = "acc", filter_: s
     if task not in results:
         raise CollectorError(f"{path}: no task {task!r}; tasks are {', '.join(results)}")
     key = f"{metric},{filter_}"
-    value = results[task].get(key)
+    scores = results[task]
+    if not isinstance(scores, dict):
+        raise CollectorError(f"{path}: results.{task} is not an object of metrics")
+    value = scores.get(key)
     if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
-        have = sorted(k for k in results[task] if "," in k and not k.split(",")[0].endswith("_stderr"))
-        raise CollectorError(f"{path}: task {task!r} has no numeric {key!r}; it has {', '.join(have)}")
-    config = data.get("config") or {}
+        have = sorted(k for k in scores if "," in k and not k.split(",")[0].endswith("_stderr"))
+        if key in scores:
+            raise CollectorError(f"{path}: task {task!r}: {key!r} is not a finite number")
+        raise CollectorError(f"{path}: task {task!r} has no numeric {key!r}; it has {', '.join(have) or 'no metrics'}")
+
+    def member(name: str) -> dict[str, Any]:
+        v = data.get(name)
+        return v if isinstance(v, dict) else {}
+
+    config = member("config")
     model = config.get("model_args") or config.get("model") or data.get("model_name") or "unknown"
-    stderr = results[task].get(f"{metric}_stderr,{filter_}")
-    details = {"task": task, "metric": key, "stderr": stderr, "model": model, "date": data.get("date"),
-               "n_shot": (data.get("n-shot") or {}).get(task), "version": (data.get("versions") or {}).get(task),
+    stderr = scores.get(f"{metric}_stderr,{filter_}")
+    details = {"task": task, "metric": key, "stderr": stderr, "model": str(model)[:200], "date": data.get("date"),
+               "n_shot": member("n-shot").get(task), "version": member("versions").get(task),
                "counted": f"results.{task}.\"{key}\""}
-    return Measurement(float(value), {"digest": file_digest(path), "source": f"lm-eval {task} {key} {model}"}, details)
+    return Measurement(float(value), {"digest": file_digest(path), "source": f"lm-eval {task} {key} {str(model)[:200]}"}, details)
 
 
 def metr(path: Path, model: str | None = None) -> Measurement:

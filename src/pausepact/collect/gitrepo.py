@@ -42,9 +42,19 @@ def git(repo: Path, *args: str) -> bytes:
 
 
 def check_repo(repo: Path) -> None:
+    """Raise CollectorError unless ``repo`` is a git repository with at least one commit."""
     if not repo.exists():
         raise CollectorError(f"{repo}: no such folder")
-    git(repo, "rev-parse", "--git-dir")
+    if not repo.is_dir():
+        raise CollectorError(f"{repo}: not a folder (give a git repository)")
+    try:
+        git(repo, "rev-parse", "--git-dir")
+    except CollectorError:
+        raise CollectorError(f"{repo}: not a git repository") from None
+    try:
+        git(repo, "rev-parse", "--verify", "-q", "HEAD^{commit}")
+    except CollectorError:
+        raise CollectorError(f"{repo}: the repository has no commits yet") from None
 
 
 def is_date(spec: str) -> bool:

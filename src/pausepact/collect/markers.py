@@ -5,34 +5,41 @@ Attribution matches e-mail addresses and bot logins, never display names alone
 agent's address, authors or committers that are agent bots, Claude Code's footer,
 and aider's conventions (author name ending in `` (aider)``, subject ``aider: ``).
 ``dependabot[bot]`` and other non-AI bots are not AI authors. ``Markers`` can be
-extended from a JSON or YAML file (``--markers``).
+extended from a JSON or YAML file (``--markers``); the defaults, each with
+where it is seen or documented, are the data file ``markers.json`` beside this
+module.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
+from importlib import resources
 from typing import Any
 
 TRAILER = re.compile(r"^\s*co-authored-by:\s*(?P<name>.*?)\s*<(?P<email>[^>]+)>\s*$", re.IGNORECASE | re.MULTILINE)
 
-DEFAULT_EMAILS = {
-    "noreply@anthropic.com": "claude",
-    "175728472+copilot@users.noreply.github.com": "copilot",
-    "223556219+copilot@users.noreply.github.com": "copilot",
-    "aider@aider.chat": "aider",
-    "cursoragent@cursor.com": "cursor",
-    "noreply@openai.com": "codex",
-    "noreply@opencode.ai": "opencode",
-}
-# GitHub bot accounts appear as <id>+<login>@users.noreply.github.com or <login>@users.noreply.github.com
-DEFAULT_BOTS = {
-    "claude[bot]": "claude",
-    "copilot-swe-agent[bot]": "copilot",
-    "devin-ai-integration[bot]": "devin",
-    "google-labs-jules[bot]": "jules",
-}
-DEFAULT_FOOTERS = {"Generated with [Claude Code]": "claude"}
+
+
+def _defaults() -> dict[str, Any]:
+    """The default markers (``markers.json`` in this package: each marker with its agent and its source)."""
+    data = json.loads(resources.files(__package__).joinpath("markers.json").read_text(encoding="utf-8"))
+    return {
+        "emails": {m["address"].lower(): m["agent"] for m in data["emails"]},
+        "bots": {m["login"].lower(): m["agent"] for m in data["bots"]},
+        "footers": {m["text"]: m["agent"] for m in data["footers"]},
+        "author_suffixes": {m["suffix"]: m["agent"] for m in data["author_suffixes"]},
+        "subject_prefixes": {m["prefix"]: m["agent"] for m in data["subject_prefixes"]},
+    }
+
+
+_DEFAULTS = _defaults()
+DEFAULT_EMAILS: dict[str, str] = _DEFAULTS["emails"]
+DEFAULT_BOTS: dict[str, str] = _DEFAULTS["bots"]  # as <id>+<login>@users.noreply.github.com or <login>@users.noreply.github.com
+DEFAULT_FOOTERS: dict[str, str] = _DEFAULTS["footers"]
+DEFAULT_AUTHOR_SUFFIXES: dict[str, str] = _DEFAULTS["author_suffixes"]
+DEFAULT_SUBJECT_PREFIXES: dict[str, str] = _DEFAULTS["subject_prefixes"]
 
 
 @dataclass
@@ -40,7 +47,9 @@ class Markers:
     emails: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_EMAILS))
     bots: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_BOTS))
     footers: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_FOOTERS))
-    aider_conventions: bool = True
+    author_suffixes: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_AUTHOR_SUFFIXES))
+    subject_prefixes: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_SUBJECT_PREFIXES))
+    aider_conventions: bool = True  # the author-suffix and subject-prefix markers
 
     def extend(self, config: dict[str, Any]) -> Markers:
         """Add markers from a config mapping: ``emails``, ``bots``, ``footers`` (each: marker -> agent name)."""
@@ -79,6 +88,10 @@ class Markers:
                 return agent
         if self.aider_conventions:
             subject = message.split("\n", 1)[0]
-            if author_name.endswith(" (aider)") or subject.startswith("aider: "):
-                return "aider"
+            for suffix, agent in self.author_suffixes.items():
+                if author_name.endswith(suffix):
+                    return agent
+            for prefix, agent in self.subject_prefixes.items():
+                if subject.startswith(prefix):
+                    return agent
         return None
