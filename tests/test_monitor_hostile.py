@@ -238,3 +238,42 @@ def test_any_answer_is_a_warning_or_an_alarm_never_a_crash(path: str, body: obje
         pass
     signed = [json.loads(base64.b64decode(s["payload"])) for s in log.status_signatures]
     assert all(c == log.proposed for c in signed), "only the honest core may be signed"
+
+
+def test_a_server_trickling_its_answer_ends_the_round_by_the_deadline() -> None:
+    """A byte every 0.2 s keeps each socket read alive; the round still ends by its total deadline."""
+    import threading
+    import time
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from pausepact.client import PactClient
+
+    class Trickle(BaseHTTPRequestHandler):
+        def log_message(self, *a: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            try:
+                self.send_response(200)
+                self.send_header("content-length", "100000")
+                self.end_headers()
+                for _ in range(600):
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+                    time.sleep(0.2)
+            except OSError:
+                pass
+
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), Trickle)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    log = honest_log()
+    try:
+        with PactClient(f"http://127.0.0.1:{srv.server_address[1]}", log.pact) as c:
+            m = Monitor(c, "aisi", key("aisi"), Clock(start=NOW, speed=0.0), MonitorState(None), request_deadline=2)
+            began = time.monotonic()
+            with pytest.raises(ServerFault):
+                m.step()
+            assert time.monotonic() - began < 60  # two seconds asked; generous for a loaded machine
+    finally:
+        srv.shutdown()
+        srv.server_close()

@@ -23,6 +23,7 @@ from ..core.canonical import JsonError, strict_loads
 from ..core.notes import Note, NoteError, parse_note, verify_note
 from ..core.status import StatusError, check_core
 from ..errors import PausepactError
+from ..transport import deadline
 
 PAGE = 256                      # entries per request: a page stays well under its byte limit
 ENTRY_BYTES = 96 * 1024         # an envelope is at most 64 KiB; re-encoding and the index add a little
@@ -48,7 +49,9 @@ class Feed:
         """(status, body) of one request, ending by the total deadline and refusing bodies over ``limit`` bytes."""
         end = time.monotonic() + self.deadline
         try:
-            with self.http.stream(method, path, **kw) as r:
+            # ``deadline`` bounds every socket operation (a server trickling its headers too); the
+            # clock check below bounds the body however the client's transport was built
+            with deadline(self.deadline), self.http.stream(method, path, **kw) as r:
                 declared = r.headers.get("content-length")
                 if declared is not None and declared.isdigit() and int(declared) > limit:
                     raise ServerFault(f"{method} {path}: answer of {declared} bytes; at most {limit} expected")
