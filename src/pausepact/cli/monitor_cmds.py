@@ -55,6 +55,7 @@ def monitor(
     p = load_pact(pact)
     if p.party_by_id.get(party) is None or p.party_by_id[party].role != "monitor":
         raise InputError(f"{party!r} is not a monitor of pact {p.pact!r}")
+    private = keyfiles.read_private_key(key)
     path = state or default_state_path(p.origin, party)
     st = MonitorState.load(path)
     st.bind(p.origin, p.pact, party)
@@ -67,7 +68,6 @@ def monitor(
         st.save()
     logging.basicConfig(level=logging.INFO, format=f"%(asctime)s monitor {party} %(levelname)s %(message)s")
     say = logging.getLogger("pausepact.monitor")
-    private = keyfiles.read_private_key(key)
     with PactClient(server, p) as client:
         m = Monitor(client, party, private, Clock.from_options(clock_start, clock_speed, clock_anchor), st, max_skew)
         while True:
