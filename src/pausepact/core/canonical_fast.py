@@ -34,7 +34,7 @@ def _plain(v: Any, depth: int = 0) -> bool:
     if t is str or t is bool or v is None:
         return True
     if t is int:
-        return -_SAFE <= v <= _SAFE
+        return bool(-_SAFE <= v <= _SAFE)
     if t is float:
         a = abs(v)
         return 1e-4 <= a < 1e16 and math.isfinite(v) and not v.is_integer()
