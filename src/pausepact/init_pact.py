@@ -143,7 +143,10 @@ def init_pact(directory: Path, pact_id: str, developers: list[str], monitors: li
         raise InputError(f"{pact_path}: already exists; choose an empty directory")
     specs = [(d, "developer", d.replace("-", " ").title()) for d in developers]
     specs += [(m, "monitor", m.replace("-", " ").title()) for m in monitors] + [("log", "log", "Pact Log")]
-    lines, key_paths = party_lines(directory, specs)
+    try:
+        lines, key_paths = party_lines(directory, specs)
+    except OSError as e:  # the folder is a file, or cannot be created or written
+        raise InputError(f"{directory}: cannot write the pact's keys: {e.strerror}") from None
     text = TEMPLATE.format(
         file=pact_path,
         pact_id=pact_id,
@@ -151,5 +154,8 @@ def init_pact(directory: Path, pact_id: str, developers: list[str], monitors: li
         parties="\n".join(lines),
         majority=len(monitors) // 2 + 1,
     )
-    pact_path.write_text(text, encoding="utf-8")
+    try:
+        pact_path.write_text(text, encoding="utf-8")
+    except OSError as e:
+        raise InputError(f"{pact_path}: cannot write: {e.strerror}") from None
     return InitResult(pact_path, key_paths)

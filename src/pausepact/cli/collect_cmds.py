@@ -91,11 +91,17 @@ def ai_code(
     mk = Markers()
     if markers is not None:
         from ruamel.yaml import YAML
+        from ruamel.yaml.error import YAMLError
 
         try:
-            mk.extend(YAML(typ="safe").load(markers.read_text()) or {})
-        except (OSError, ValueError) as e:
-            raise InputError(f"{markers}: {e}") from None
+            config = YAML(typ="safe").load(markers.read_text(encoding="utf-8")) or {}
+            if not isinstance(config, dict):
+                raise ValueError("expected a mapping with emails, bots and footers")
+            mk.extend(config)
+        except OSError as e:
+            raise InputError(f"{markers}: cannot read: {e.strerror}") from None
+        except (ValueError, TypeError, YAMLError) as e:  # TypeError: a marker that is not text (a list in a list)
+            raise InputError(f"{markers}: not a markers file: {' '.join(str(e).split())}") from None
     with progress_of("blaming files" if method == "blame" else "counting windows") as update:
         m = _guard(lambda: collect(repo, method, frm, to, by, mk, PathFilter(include or [], exclude or [], not keep_vendored),
                                    progress=update))

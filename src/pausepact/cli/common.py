@@ -125,6 +125,17 @@ def body_option(text: str) -> dict[str, Any]:
     return body
 
 ServerOpt = Annotated[str, typer.Option("--server", help="the pact server's URL, e.g. http://127.0.0.1:8000")]
-ClockStart = Annotated[str | None, typer.Option("--clock-start", help="simulated clock: start time (YYYY-MM-DDTHH:MM:SSZ)")]
+def _time_value(value: str | None) -> str | None:
+    """Refuses, as a usage error, a time that is not ``YYYY-MM-DDTHH:MM:SSZ`` (checked before the command runs)."""
+    if value is not None:
+        try:
+            parse_time(value)
+        except TimeFormatError as e:
+            raise typer.BadParameter(str(e)) from None
+    return value
+
+
+ClockStart = Annotated[str | None, typer.Option("--clock-start", help="simulated clock: start time (YYYY-MM-DDTHH:MM:SSZ)",
+                                                callback=_time_value)]
 ClockSpeed = Annotated[float, typer.Option("--clock-speed", help="simulated clock: seconds per real second (86400: a day a second)")]
 ClockAnchor = Annotated[float | None, typer.Option("--clock-anchor", help="simulated clock: the real Unix time at which it reads --clock-start (default: now)")]

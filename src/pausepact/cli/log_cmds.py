@@ -45,7 +45,10 @@ from .common import (
 def keygen(path: Annotated[Path, typer.Argument(help="where to write the private key (mode 0600)")], json_out: JsonOpt = False) -> None:
     """Create an Ed25519 key: writes the private key (PEM PKCS#8) and prints the public key for the pact."""
     key = keyfiles.generate()
-    keyfiles.write_private_key(path, key)
+    try:
+        keyfiles.write_private_key(path, key)
+    except OSError as e:  # e.g. a parent folder that is a file
+        raise InputError(f"{path}: cannot write the key: {e.strerror}") from None
     info = {"private_key": str(path), "public_key": keyfiles.public_text(key), "keyid": keyid(keyfiles.public_raw(key))}
     if json_out:
         print_json(info)
@@ -90,7 +93,7 @@ def append(
     store: StoreOpt = DEFAULT_STORE,
     clock: Annotated[str, typer.Option(help="'wall' (the log's clock is now) or 'statement' (import history: each statement's own time)")] = "wall",
     max_skew: MaxSkewOpt = 300,
-    batch: Annotated[int, typer.Option(help="statements per checkpoint")] = 1000,
+    batch: Annotated[int, typer.Option(help="statements per checkpoint", min=1)] = 1000,
     json_out: JsonOpt = False,
 ) -> None:
     """Append envelopes to a local log store without a server (validated exactly as the server does)."""
@@ -162,7 +165,10 @@ def export(
     s = open_store(store)
     cp = s.checkpoint()
     size = cp[0] if cp else s.size()
-    sink = output.open("wb") if output else None
+    try:
+        sink = output.open("wb") if output else None
+    except OSError as e:
+        raise InputError(f"{output}: cannot write: {e.strerror}") from None
     try:
         import sys
 
@@ -174,7 +180,10 @@ def export(
         if sink:
             sink.close()
     if checkpoint and cp:
-        checkpoint.write_text(cp[1])
+        try:
+            checkpoint.write_text(cp[1])
+        except OSError as e:
+            raise InputError(f"{checkpoint}: cannot write: {e.strerror}") from None
 
 
 @app.command()

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from ..core.pact import pact_digest, pact_json_schema
+from ..errors import InputError
 from ..explain import explain
 from ..init_pact import init_pact
 from ..pactio import check_pact_file, load_pact, read_pact_bytes
@@ -57,7 +58,12 @@ def schema() -> None:
 @app.command()
 def digest(pact: PactArg) -> None:
     """Print the pact digest: sha256 of the file's exact bytes (statements name it)."""
-    print(pact_digest(read_pact_bytes(pact)))
+    from ..core.yamldoc import MAX_DOCUMENT_BYTES
+
+    data = read_pact_bytes(pact)  # reads at most one byte past the limit: never the digest of a truncated file
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise InputError(f"{pact}: larger than {MAX_DOCUMENT_BYTES} bytes (1 MiB): not a pact file")
+    print(pact_digest(data))
 
 
 @app.command()
