@@ -187,6 +187,31 @@ def test_signed_statements_with_hostile_members_raise_only_rejection(type_: str,
         pass
 
 
+VALID_MEMBERS = {"type": '"report"', "pact": json.dumps(PACT.pact), "pact_digest": json.dumps(PACT.digest), "party": '"lab-a"',
+                 "seq": "1", "time": '"2027-01-01T00:00:00Z"',
+                 "body": '{"indicator":"ai_code_share","measured_at":"2027-01-01T00:00:00Z","value":0.5}'}
+HOSTILE_LITERALS = st.sampled_from([
+    "9" * 400, "-" + "9" * 400, "1" * 5000, "1e400", "-1e999", '"0000-01-01T00:00:00Z"', '"9999-12-31T23:59:60Z"',
+    "[" * 3000 + "]" * 3000, '{"a":' * 3000 + "1" + "}" * 3000, "true", "null", "0", "1.5", '"\\ud800"', "{}", "[]",
+    '{"indicator":"ai_code_share","measured_at":"0000-01-01T00:00:00Z","value":0.5}',
+    '{"indicator":"ai_code_share","measured_at":"2027-01-01T00:00:00Z","value":' + "9" * 400 + "}",
+    '{"indicator":"ai_code_share","measured_at":"2027-01-01T00:00:00Z","value":1e400}',
+    '{"indicator":' + "9" * 400 + ',"measured_at":"2027-01-01T00:00:00Z","value":0.5}',
+])
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@given(st.dictionaries(st.sampled_from(sorted(VALID_MEMBERS)), HOSTILE_LITERALS, min_size=1, max_size=3))
+def test_signed_payloads_with_hostile_literals_raise_only_rejection(hostile: dict[str, str]) -> None:
+    """Payload text written by hand (no Python value can hold these), signed by a real key."""
+    members = dict(VALID_MEMBERS, **hostile)
+    payload = ("{" + ",".join(f'"{k}":{members[k]}' for k in sorted(members)) + "}").encode()
+    try:
+        check(envelope_of(payload), PACT)
+    except Rejection:
+        pass
+
+
 # ---- reports: unit ranges and measured_at (contract v2 section 8 "Opening", applied to report) ----
 
 def report(indicator: str, value: Any, measured_at: str = "2027-01-01T00:00:00Z", t: int = T,
