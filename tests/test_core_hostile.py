@@ -342,3 +342,39 @@ def test_checkpoint_parser_raises_only_note_error(text: str) -> None:
     except NoteError:
         return
     assert 0 <= cp.size < 2**63 and len(cp.root) == 32 and parse_checkpoint(cp.text()) == cp
+
+
+# ---- exactly means exactly: `$` in a Python pattern also matches before a final newline ----
+
+def test_a_trailing_newline_is_no_time_duration_or_quorum() -> None:
+    from pausepact.core.durations import DurationError, parse_duration
+    from pausepact.core.quorum import QuorumError, parse_quorum
+
+    with pytest.raises(TimeFormatError):
+        parse_time("2027-01-01T00:00:00Z\n")
+    assert not is_time("2027-01-01T00:00:00Z\n")
+    with pytest.raises(DurationError):
+        parse_duration("30d\n")
+    with pytest.raises(QuorumError):
+        parse_quorum("1 of monitors\n")
+
+
+@pytest.mark.parametrize("type_,body,code", [
+    ("sign", {}, "bad-time"),  # the statement's own time, below
+    ("report", {"indicator": "ai_code_share", "value": 0.5, "measured_at": "2027-01-01T00:00:00Z\n"}, "body"),
+    ("report", {"indicator": "ai_code_share", "value": 0.5, "measured_at": "2027-01-01T00:00:00Z",
+                "evidence": {"digest": "sha256:" + "0" * 64 + "\n", "source": "s"}}, "body"),
+    ("ack", {"level": "normal", "since": "2027-01-01T00:00:00Z\n"}, "body"),
+])
+def test_statements_with_a_trailing_newline_in_a_fixed_form_are_refused(type_: str, body: dict[str, Any], code: str) -> None:
+    time = "2027-01-01T00:00:00Z\n" if type_ == "sign" else "2027-01-01T00:00:00Z"
+    with pytest.raises(Rejection) as e:
+        check(envelope_of(canonical(statement(type=type_, body=body, time=time))), PACT)
+    assert e.value.code == code, e.value
+
+
+def test_countersign_names_a_digest_exactly() -> None:
+    env = sign_statement(P("aisi").statement("countersign", {"statement": "0" * 64 + "\n"}, T, seq=1), key("aisi"))
+    with pytest.raises(Rejection) as e:
+        check(env, PACT)
+    assert e.value.code == "body"

@@ -283,3 +283,28 @@ def test_statement_with_a_world_readable_key_is_one_clear_line(tmp_path: Path) -
     out = r.stdout + r.stderr
     assert r.returncode == 2 and "Traceback" not in out, out
     assert f"chmod 600 {tmp_path / 'lab-a.pem'}" in out and "0666" in out and r.stdout == ""
+
+
+def test_an_origin_with_a_control_character_is_an_error() -> None:
+    """The origin is a checkpoint note's first line; notes refuse control characters, so the log
+    could never publish a checkpoint anyone accepts."""
+    text = BASE.replace("origin: pausepact.test/test-pact", 'origin: "pausepact.test/\\e[2Ktest"')
+    line, col, msg = only_error(text)
+    assert (line, col) == position(text, '"pausepact.test') and msg.startswith("origin:")
+
+
+def test_a_huge_value_is_not_echoed_whole() -> None:
+    text = BASE.replace("version: 1", "version: " + "x" * 500_000).replace(
+        public := BASE.split('keys: ["', 1)[1].split('"', 1)[0], "ed25519:" + "A" * 500_000, 1)
+    assert public.startswith("ed25519:")
+    lines = [m for *_, m in located(text)]
+    assert any(m.startswith("version:") for m in lines) and any("key 'ed25519:AAA" in m for m in lines), lines
+    assert all(len(m) < 300 for m in lines), [len(m) for m in lines]
+
+
+@pytest.mark.parametrize("old,new", [("pact: test-pact", 'pact: "test-pact\\n"'), ("status_ttl: 10m", 'status_ttl: "10m\\n"'),
+                                     ("approval: 1 of monitors", 'approval: "1 of monitors\\n"')])
+def test_a_trailing_newline_in_a_fixed_form_is_an_error(old: str, new: str) -> None:
+    text = BASE.replace(old, new, 1)
+    line, col, _ = only_error(text)
+    assert (line, col) == position(text, new, new.index('"'))

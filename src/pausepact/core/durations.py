@@ -37,7 +37,7 @@ def parse_duration(text: str) -> int:
 
     Raises DurationError with a message a negotiator can act on.
     """
-    m = _DURATION.match(text)
+    m = _DURATION.fullmatch(text)
     if m is None:
         raise DurationError(
             f"malformed duration {text!r}: expected an integer and a unit s, m, h or d, e.g. '30d'"
@@ -55,7 +55,7 @@ def format_duration(seconds: int) -> str:
 
 def parse_time(text: str) -> int:
     """Seconds since the epoch for a contract time; raises TimeFormatError otherwise."""
-    m = _TIME.match(text)
+    m = _TIME.fullmatch(text)
     if m is None:
         raise TimeFormatError(f"malformed time {text!r}: expected YYYY-MM-DDTHH:MM:SSZ")
     year, month, day, hour, minute, second = (int(g) for g in m.groups())

@@ -22,7 +22,9 @@ def b64decode_strict(text: str) -> bytes:
     """Standard, padded, canonical base64; raises ValueError on anything else."""
     try:
         raw = base64.b64decode(text.encode("ascii"), validate=True)
-    except (binascii.Error, UnicodeEncodeError) as e:
+    except UnicodeEncodeError:
+        raise ValueError("not standard padded base64: not ASCII") from None
+    except binascii.Error as e:
         raise ValueError(f"not standard padded base64: {e}") from None
     if base64.b64encode(raw).decode("ascii") != text:
         raise ValueError("not canonical base64 (padding bits or padding differ)")
@@ -50,17 +52,18 @@ def is_on_curve(raw: bytes) -> bool:
 
 def parse_public_key(text: str) -> bytes:
     """The raw 32 bytes of an ``ed25519:<base64>`` key; raises KeyFormatError saying why not."""
+    shown = repr(text) if len(text) <= 60 else repr(text[:56] + "...")  # never echo a megabyte
     prefix, sep, b64 = text.partition(":")
     if prefix != "ed25519" or not sep:
-        raise KeyFormatError(f"key {text!r} must start with 'ed25519:'")
+        raise KeyFormatError(f"key {shown} must start with 'ed25519:'")
     try:
         raw = b64decode_strict(b64)
     except ValueError as e:
-        raise KeyFormatError(f"key {text!r}: {e}") from None
+        raise KeyFormatError(f"key {shown}: {e}") from None
     if len(raw) != 32:
-        raise KeyFormatError(f"key {text!r} is {len(raw)} bytes; an Ed25519 public key is 32 bytes")
+        raise KeyFormatError(f"key {shown} is {len(raw)} bytes; an Ed25519 public key is 32 bytes")
     if not is_on_curve(raw):
-        raise KeyFormatError(f"key {text!r} is not a valid Ed25519 public key (not a point on the curve)")
+        raise KeyFormatError(f"key {shown} is not a valid Ed25519 public key (not a point on the curve)")
     return raw
 
 

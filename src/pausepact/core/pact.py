@@ -195,7 +195,8 @@ class Pact(_Strict):
     pact: Id
     version: int = Field(ge=1)
     title: str
-    origin: str = Field(min_length=1, pattern=r"^[^\s:]+(/[^\s]*)?$", description="schema-less URL")
+    # the origin is a checkpoint note's first line, and notes refuse control characters (C2SP)
+    origin: str = Field(min_length=1, pattern=r"^[^\s:\x00-\x1f\x7f]+(/[^\s\x00-\x1f\x7f]*)?$", description="schema-less URL")
     effective: Effective
     parties: list[Party] = Field(min_length=1)
     indicators: dict[Name, Indicator]

@@ -90,8 +90,14 @@ def _schema_errors(report: _Report, error: ValidationError) -> None:
             report.add(loc, f"{where}: {msg}")
         else:
             got = err.get("input")
-            shown = repr(got) if not isinstance(got, (dict, list)) else type(got).__name__
+            shown = _short(got) if not isinstance(got, (dict, list)) else type(got).__name__
             report.add(loc, f"{where}: {err['msg'].lower()} (got {shown})")
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    """``repr`` of a value from the file, cut short: a hostile draft must not make a line of a megabyte."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 4] + "...'"
 
 
 def _suggest(name: str, options: Iterable[str]) -> str:

@@ -100,7 +100,7 @@ class Quorum:
 
 
 def _parse_clause(text: str, whole: str) -> Clause:
-    m = _CLAUSE.match(text)
+    m = _CLAUSE.fullmatch(text)
     if m is None:
         raise QuorumError(
             f"malformed quorum {whole!r}: {text!r} is not 'all developers', 'all monitors', "

@@ -149,7 +149,7 @@ def _evidence(v: Any) -> str | None:
     extra = set(v) - {"digest", "source", "uri"}
     if extra or not {"digest", "source"} <= set(v):
         return "evidence has exactly digest, source and optional uri"
-    if not isinstance(v["digest"], str) or not _DIGEST.match(v["digest"]):
+    if not isinstance(v["digest"], str) or not _DIGEST.fullmatch(v["digest"]):
         return "evidence.digest must be sha256:<64 lowercase hex>"
     if not isinstance(v["source"], str) or ("uri" in v and not isinstance(v["uri"], str)):
         return "evidence.source and evidence.uri must be text"
@@ -204,7 +204,7 @@ def check_body(st: Statement, pact: Pact) -> None:
                 problem = "a monitor's report names a developer as subject"
     elif t == "countersign":
         problem = _members(b, {"statement"})
-        if problem is None and not (isinstance(b["statement"], str) and _HEX64.match(b["statement"])):
+        if problem is None and not (isinstance(b["statement"], str) and _HEX64.fullmatch(b["statement"])):
             problem = "statement must be the lowercase hex SHA-256 of the report's payload"
     elif t == "attest":
         problem = _members(b, {"claim", "level"}, frozenset({"evidence"}))
