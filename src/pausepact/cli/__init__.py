@@ -65,9 +65,9 @@ def _exception_classes(name: str) -> tuple[type[BaseException], ...]:
     return tuple(found)
 
 
-_USAGE = _exception_classes("ClickException")
-_EXIT = (typer.Exit, *_exception_classes("Exit"))
-_ABORT = (typer.Abort, *_exception_classes("Abort"))
+_USAGE: tuple[type[BaseException], ...] = _exception_classes("ClickException")
+_EXIT: tuple[type[BaseException], ...] = (typer.Exit, *_exception_classes("Exit"))
+_ABORT: tuple[type[BaseException], ...] = (typer.Abort, *_exception_classes("Abort"))
 
 
 def _one_line(text: str) -> str:

@@ -174,8 +174,8 @@ def export(
 
         w = sink or sys.stdout.buffer
         for start in range(0, size, 10000):
-            for e in s.entries(start, min(size, start + 10000)):
-                w.write(e.leaf + b"\n")
+            for entry in s.entries(start, min(size, start + 10000)):
+                w.write(entry.leaf + b"\n")
     finally:
         if sink:
             sink.close()
