@@ -378,3 +378,15 @@ def test_countersign_names_a_digest_exactly() -> None:
     with pytest.raises(Rejection) as e:
         check(env, PACT)
     assert e.value.code == "body"
+
+
+@pytest.mark.parametrize("value", [None, 5, 1.5, b"2027-01-01T00:00:00Z", ["2027-01-01T00:00:00Z"], {"t": 1}])
+def test_time_and_duration_parsers_refuse_other_types_with_their_own_error(value: Any) -> None:
+    """A server's answer may put anything where a time belongs (review M2, L3)."""
+    from pausepact.core.durations import DurationError, parse_duration
+
+    with pytest.raises(TimeFormatError):
+        parse_time(value)
+    with pytest.raises(DurationError):
+        parse_duration(value)
+    assert not is_time(value)

@@ -35,9 +35,9 @@ class TimeFormatError(ValueError):
 def parse_duration(text: str) -> int:
     """Return the number of seconds in ``text`` (``"30d"`` -> 2592000).
 
-    Raises DurationError with a message a negotiator can act on.
+    Raises DurationError, for anything else of any type, with a message a negotiator can act on.
     """
-    m = _DURATION.fullmatch(text)
+    m = _DURATION.fullmatch(text) if isinstance(text, str) else None
     if m is None:
         raise DurationError(
             f"malformed duration {text!r}: expected an integer and a unit s, m, h or d, e.g. '30d'"
@@ -54,8 +54,8 @@ def format_duration(seconds: int) -> str:
 
 
 def parse_time(text: str) -> int:
-    """Seconds since the epoch for a contract time; raises TimeFormatError otherwise."""
-    m = _TIME.fullmatch(text)
+    """Seconds since the epoch for a contract time; raises TimeFormatError for anything else, of any type."""
+    m = _TIME.fullmatch(text) if isinstance(text, str) else None
     if m is None:
         raise TimeFormatError(f"malformed time {text!r}: expected YYYY-MM-DDTHH:MM:SSZ")
     year, month, day, hour, minute, second = (int(g) for g in m.groups())
