@@ -308,3 +308,20 @@ def test_a_trailing_newline_in_a_fixed_form_is_an_error(old: str, new: str) -> N
     text = BASE.replace(old, new, 1)
     line, col, _ = only_error(text)
     assert (line, col) == position(text, new, new.index('"'))
+
+
+def test_seal_keys_are_x25519_under_the_same_file_rules(tmp_path: Path) -> None:
+    from pausepact.keyfiles import read_seal_key
+
+    seal, sign = tmp_path / "seal.pem", tmp_path / "sign.pem"
+    seal.write_bytes(_pem(x25519.X25519PrivateKey.generate()))
+    seal.chmod(0o600)
+    write_private_key(sign, generate())
+    assert isinstance(read_seal_key(seal), x25519.X25519PrivateKey)
+    with pytest.raises(InputError, match="holds an Ed25519 private key; a seal key must be X25519"):
+        read_seal_key(sign)
+    with pytest.raises(InputError, match="holds an X25519 private key; a signing key must be Ed25519"):
+        read_private_key(seal)
+    seal.chmod(0o640)
+    with pytest.raises(InputError, match="chmod 600"):
+        read_seal_key(seal)

@@ -9,6 +9,7 @@ from pathlib import Path
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from .core.keys import format_public_key
 from .errors import InputError
@@ -50,7 +51,7 @@ def read_secret_file(path: Path) -> bytes:
 
     The file must be a regular file readable by its owner only (no group or other
     permission bits, as ssh requires of private keys) and at most 64 KiB. Every
-    private key pausepact reads (signing keys now, seal keys later) comes through here.
+    private key pausepact reads (signing keys, seal keys) comes through here.
     """
     try:
         # O_NONBLOCK: a FIFO planted at the path must not hang us; we refuse it below
@@ -76,28 +77,40 @@ def read_secret_file(path: Path) -> bytes:
     return data
 
 
-def read_private_key(path: Path) -> Ed25519PrivateKey:
-    """Load a PEM PKCS#8 Ed25519 private key from a file only its owner can read; InputError says why not."""
+def _load_pem(path: Path, expected: str) -> object:
     data = read_secret_file(path)
-    if b"-----BEGIN" not in data:
-        raise InputError(f"{path}: not a PEM file (no '-----BEGIN' line); expected a PEM PKCS#8 Ed25519 private key")
     if b"-----BEGIN OPENSSH PRIVATE KEY" in data:
-        raise InputError(f"{path}: an OpenSSH-format key; pausepact reads PEM PKCS#8 Ed25519 keys (pausepact keygen makes one)")
+        raise InputError(f"{path}: an OpenSSH-format key; pausepact reads PEM PKCS#8 {expected} keys")
+    if b"-----BEGIN" not in data:
+        raise InputError(f"{path}: not a PEM file (no '-----BEGIN' line); expected a PEM PKCS#8 {expected} private key")
     try:
-        key = serialization.load_pem_private_key(data, password=None)
+        return serialization.load_pem_private_key(data, password=None)
     except TypeError:
         raise InputError(f"{path}: the key is encrypted; pausepact needs an unencrypted PEM PKCS#8 key (keep the file mode 0600)") from None
     except (ValueError, UnsupportedAlgorithm):
         # never echo the cause: it may quote the key material
         raise InputError(f"{path}: not a PEM PKCS#8 private key pausepact can read (a public key, a certificate or damaged text?)") from None
+
+
+def read_private_key(path: Path) -> Ed25519PrivateKey:
+    """Load a PEM PKCS#8 Ed25519 signing key from a file only its owner can read; InputError says why not."""
+    key = _load_pem(path, "Ed25519")
     if not isinstance(key, Ed25519PrivateKey):
         raise InputError(f"{path}: holds {_kind(key)} private key; a signing key must be Ed25519 (pausepact keygen makes one)")
     return key
 
 
+def read_seal_key(path: Path) -> X25519PrivateKey:
+    """Load a monitor's PEM PKCS#8 X25519 seal key (contract v2 section 8) under the same file rules."""
+    key = _load_pem(path, "X25519")
+    if not isinstance(key, X25519PrivateKey):
+        raise InputError(f"{path}: holds {_kind(key)} private key; a seal key must be X25519")
+    return key
+
+
 def _kind(key: object) -> str:
     name = type(key).__name__.removeprefix("_")
-    for kind in ("X25519", "X448", "Ed448", "RSA", "EllipticCurve", "DSA", "DH"):
+    for kind in ("Ed25519", "X25519", "X448", "Ed448", "RSA", "EllipticCurve", "DSA", "DH"):
         if name.startswith(kind):
             kind = "EC" if kind == "EllipticCurve" else kind
             return ("an " if kind[0] in "AEIOUXR" else "a ") + kind
