@@ -190,7 +190,7 @@ def assert_clear_failure(code: int, out: str, err: str, codes: tuple[int, ...] =
 
 
 # failures whose fix belongs to another module's owner (reported); strict=False: they pass once fixed
-ELSEWHERE = {"monitor key log": "monitor_cmds: a key of another party is accepted, and --once exits 0"}
+ELSEWHERE: dict[str, str] = {}  # invocations whose failure is a known bug elsewhere, with the reason
 
 
 @pytest.mark.parametrize("argv", [pytest.param(argv, marks=pytest.mark.xfail(reason=ELSEWHERE[label], strict=False))

@@ -12,6 +12,7 @@ import typer
 from .. import keyfiles
 from ..client import PactClient
 from ..clock import Clock
+from ..core.keys import keyid
 from ..errors import InputError, PausepactError
 from ..pactio import load_pact
 from . import app
@@ -24,6 +25,7 @@ from .common import (
     ServerOpt,
     err,
     out,
+    shown,
 )
 
 
@@ -56,6 +58,8 @@ def monitor(
     if p.party_by_id.get(party) is None or p.party_by_id[party].role != "monitor":
         raise InputError(f"{party!r} is not a monitor of pact {p.pact!r}")
     private = keyfiles.read_private_key(key)
+    if p.key_owner.get(keyid(keyfiles.public_raw(private)), ("",))[0] != party:
+        raise InputError(f"the key in {key} is not a key of {party!r} in pact {p.pact!r}")
     path = state or default_state_path(p.origin, party)
     st = MonitorState.load(path)
     st.bind(p.origin, p.pact, party)
@@ -63,7 +67,7 @@ def monitor(
         err.print(f"warning: no monitor state at {path}: first start for log {p.origin!r}; "
                   "this monitor trusts the first checkpoint it is shown")
     if clear_alarm and st.alarm:
-        out.print(f"clearing alarm: {st.alarm}")
+        out.print(f"clearing alarm: {shown(st.alarm)}")
         st.alarm = st.alarm_at = st.alarm_evidence = None
         st.save()
     logging.basicConfig(level=logging.INFO, format=f"%(asctime)s monitor {party} %(levelname)s %(message)s")

@@ -11,7 +11,7 @@ from .. import keyfiles
 from ..clock import Clock
 from ..pactio import load_pact, read_pact_bytes
 from . import app
-from .common import DEFAULT_STORE, ClockAnchor, ClockSpeed, ClockStart, LogKeyOpt, MaxSkewOpt, PactOpt, StoreOpt, out
+from .common import DEFAULT_STORE, ClockAnchor, ClockSpeed, ClockStart, LogKeyOpt, MaxSkewOpt, PactOpt, StoreOpt, out, shown
 
 MaxLeadOpt = Annotated[int, typer.Option(min=0, help="seconds a statement's time may lead the log's clock (contract section 3)")]
 HeaderSecondsOpt = Annotated[float, typer.Option(min=0.1, help="seconds a connection has to send a request's headers")]
@@ -46,5 +46,5 @@ def serve(
                        Clock.from_options(clock_start, clock_speed, clock_anchor), max_skew, workers, max_lead=max_lead,
                        snapshot_every=snapshot_every)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    out.print(f"serving pact {cfg.pact.pact} ({cfg.pact.digest}) on http://{host}:{port}  store {store}")
+    out.print(shown(f"serving pact {cfg.pact.pact} ({cfg.pact.digest}) on http://{host}:{port}  store {store}"))
     uvicorn.run(create_app(cfg), host=host, port=port, log_level="warning", **uvicorn_options(header_seconds, connections))
