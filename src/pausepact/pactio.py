@@ -12,7 +12,11 @@ from .errors import InputError, PactInvalid
 
 
 def read_pact_bytes(path: Path) -> bytes:
-    """The file's bytes; refuses directories, missing files and anything over 1 MiB unread."""
+    """The file's bytes, at most one byte past 1 MiB (never the rest): the parser then refuses it as too large.
+
+    Directories and unreadable files are an InputError. A caller that uses the bytes for anything but parsing
+    (a digest) must check the length itself.
+    """
     try:
         with path.open("rb") as f:
             data = f.read(MAX_DOCUMENT_BYTES + 1)
