@@ -314,7 +314,7 @@ class Demo:
 
         logging.getLogger("pausepact.guard").setLevel(logging.ERROR)  # the narration tells its decisions
         self.guard = Guard(self.url, self.pact, "lab-a", self.folder / "keys" / "lab-a-cluster.pem", clock=clock,
-                           heartbeat_every=20 * DAY / self.speed, poll_every=0.5)
+                           heartbeat_every=20 * DAY / self.speed, poll_every=0.5, state_dir=self.folder / "guard-state")
         self.training: dict[str, Any] = {"stopped": 0, "restarted": 0, "step": 0}
         self._training_done = threading.Event()
 
