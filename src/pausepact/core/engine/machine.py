@@ -797,7 +797,8 @@ class Engine:
                 run.flop = max(run.flop, flop)
             self.dirty_runs.add(key)
             limit = self.limit_for(st.party)
-            if limit is not None and run.flop > limit:
+            # the declaration itself is judged: a start declaring more than the limit is always on record
+            if limit is not None and flop > limit:
                 self._violation(st.party, "run-over-limit", b["run"], index, st.t)
             return
         if run is None:
