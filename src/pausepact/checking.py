@@ -120,7 +120,7 @@ class EnvelopeChecker:
             yield from (check_one(e, self.pact) for e in envelopes)
             return
         # small batches (the server's) are split so that every worker gets a share
-        size = max(8, min(chunk, -(-len(envelopes) // self.workers)))
+        size = max(8, min(chunk, -(-len(envelopes) // (4 * self.workers))))
         in_flight: deque[tuple[list[Checked], Future[list[bool]] | None]] = deque()
         for start in range(0, len(envelopes), size):
             decoded = [decode_one(e, self.pact) for e in envelopes[start:start + size]]

@@ -120,11 +120,26 @@ def log_proof(server: ServerOpt, pact: PactOpt,
 
 
 def fetch_for_verify(server: str, pact: Path) -> tuple[list[bytes], str]:
-    """The log's entries up to its latest witnessed checkpoint, and that checkpoint."""
+    """The log's entries up to its latest witnessed checkpoint, and that checkpoint.
+
+    A server's answer that cannot be what the verifier checks (a checkpoint without a
+    tree size, an envelope with no JSON form) raises VerificationFailed, one line.
+    """
+    from ..core.canonical import JsonError, canonical
+    from ..core.notes import NoteError, parse_checkpoint, parse_note
+    from ..verify import VerificationFailed
+
     with _client(server, pact) as c:
         note = c.checkpoint()
-        size = int(note.split("\n")[1])
+        try:
+            size = parse_checkpoint(parse_note(note).text).size
+        except NoteError as e:
+            raise VerificationFailed(f"checkpoint: malformed: {e}") from None
         entries = c.entries(0, size)
-    from ..core.canonical import canonical
-
-    return [canonical(e["envelope"]) for e in entries], note
+    lines = []
+    for i, e in enumerate(entries):
+        try:
+            lines.append(canonical(e["envelope"]))
+        except (JsonError, KeyError, TypeError):
+            raise VerificationFailed(f"entry {i}: malformed: the server's envelope has no RFC 8785 form", i) from None
+    return lines, note

@@ -17,6 +17,8 @@ from typing import Any
 
 import rfc8785
 
+from .canonical_fast import c_encode, plain_canonical
+
 MAX_SAFE_INTEGER = 2**53 - 1
 
 
@@ -27,7 +29,9 @@ class JsonError(ValueError):
 def canonical(obj: Any) -> bytes:
     """The RFC 8785 serialisation of ``obj``; raises JsonError if it has no such form."""
     try:
-        return rfc8785.dumps(obj)
+        # the C encoder where it provably writes the same bytes (canonical_fast), else rfc8785
+        fast = plain_canonical(obj)
+        return fast if fast is not None else rfc8785.dumps(obj)
     except (rfc8785.CanonicalizationError, TypeError, ValueError, ArithmeticError, RecursionError) as e:
         raise JsonError(f"cannot canonicalise: {e}") from None
 
@@ -68,13 +72,67 @@ def _float(text: str) -> float:
     return value
 
 
+# built once: json.loads with keyword arguments builds a decoder per call
+_strict = json.JSONDecoder(object_pairs_hook=_pairs, parse_constant=_constant, parse_int=_int, parse_float=_float)
+
+
+class _NotPlain(Exception):
+    """A number canonical_fast does not write the way RFC 8785 does."""
+
+
+def _plain_int(text: str) -> int:
+    value = int(text) if len(text) <= 17 else MAX_SAFE_INTEGER + 1
+    if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+        raise _NotPlain
+    return value
+
+
+def _plain_float(text: str) -> float:
+    value = float(text)
+    if not (1e-4 <= abs(value) < 1e16) or value.is_integer():
+        raise _NotPlain
+    return value
+
+
+def _not_plain(text: str) -> Any:
+    raise _NotPlain
+
+
+# numbers are checked as they are read, so the value needs no second walk (canonical_fast._plain)
+_plain_loads = json.JSONDecoder(parse_int=_plain_int, parse_float=_plain_float, parse_constant=_not_plain).decode
+
+
+def canonical_object(data: bytes) -> dict[str, Any] | None:
+    """The JSON object ``data`` holds when ``data`` is exactly its RFC 8785 form as ``canonical_fast``
+    writes it, else None (then ``strict_loads`` and ``canonical`` decide).
+
+    When it returns an object, ``strict_loads(data)`` returns an equal one and
+    ``canonical`` of it is ``data``: a duplicate member, an escape, a number
+    written otherwise or out of range all change the re-encoded bytes.
+    """
+    try:
+        obj = _plain_loads(data.decode("ascii"))
+    except (ValueError, RecursionError, _NotPlain):
+        return None
+    if type(obj) is not dict:
+        return None
+    # every member name is text and every number is in canonical_fast's range: the C encoder's
+    # bytes are RFC 8785's, so equal bytes mean canonical input
+    text = c_encode(obj)
+    return obj if text.isascii() and text.encode("ascii") == data else None
+
+
 def strict_loads(data: bytes | str) -> Any:
     """Parse JSON strictly (bytes must be UTF-8); raises JsonError naming the problem, never anything else."""
     try:
         if isinstance(data, (bytes, bytearray)):
             # json.loads would guess UTF-16/32 from the first bytes; the contract's JSON is UTF-8
             data = bytes(data).decode("utf-8")
-        return json.loads(data, object_pairs_hook=_pairs, parse_constant=_constant, parse_int=_int, parse_float=_float)
+        if not isinstance(data, str):
+            raise TypeError(f"the JSON object must be str, bytes or bytearray, not {type(data).__name__}")
+        if data.startswith("\ufeff"):  # as json.loads says
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", data, 0)
+        return _strict.decode(data)
     except JsonError:
         raise
     except RecursionError:

@@ -26,7 +26,8 @@ import math
 from typing import Any
 
 _SAFE = 2**53 - 1
-_encode = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False).encode
+# sorted members, no spaces, non-ASCII written raw: RFC 8785's bytes only where _plain holds
+c_encode = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False).encode
 
 
 def _plain(v: Any, depth: int = 0) -> bool:
@@ -51,5 +52,5 @@ def plain_canonical(obj: Any) -> bytes | None:
     """The RFC 8785 bytes of ``obj`` when the C encoder provably writes them, else None."""
     if not _plain(obj):
         return None
-    text = _encode(obj)
+    text = c_encode(obj)
     return text.encode("ascii") if text.isascii() else None
