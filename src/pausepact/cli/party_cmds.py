@@ -137,9 +137,9 @@ def fetch_for_verify(server: str, pact: Path) -> tuple[list[bytes], str]:
             raise VerificationFailed(f"checkpoint: malformed: {e}") from None
         entries = c.entries(0, size)
     lines = []
-    for i, e in enumerate(entries):
+    for i, entry in enumerate(entries):
         try:
-            lines.append(canonical(e["envelope"]))
+            lines.append(canonical(entry["envelope"]))
         except (JsonError, KeyError, TypeError):
             raise VerificationFailed(f"entry {i}: malformed: the server's envelope has no RFC 8785 form", i) from None
     return lines, note
