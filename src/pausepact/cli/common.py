@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sys
 import time
-import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,34 +15,11 @@ from rich.console import Console
 
 from ..core.durations import TimeFormatError, parse_time
 from ..errors import InputError
+from ..printable import plain
 
 # emoji off: a party's ":warning:" is text, not a picture
 out = Console(highlight=False, soft_wrap=True, emoji=False)
 err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
-
-# Bidi embeddings, overrides and isolates, and marks: they reorder what a reader sees (Trojan Source).
-_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-_JOINERS = frozenset("\u200c\u200d")  # format characters that emoji and many scripts need
-
-
-def _hidden(ch: str) -> bool:
-    if ch in _BIDI:
-        return True
-    cat = unicodedata.category(ch)
-    return cat in ("Cc", "Cs", "Zl", "Zp") or (cat == "Cf" and ch not in _JOINERS)
-
-
-def plain(value: object, newlines: bool = False) -> str:
-    """``value`` as text safe for a terminal: every control character (C0, DEL, C1: ESC, OSC, BEL, CR, ...),
-    bidi control, line separator or other invisible format character is replaced by its visible escape
-    (``\\x1b``, ``\\u202e``); ``newlines=True`` keeps line feeds and tabs. For plain ``print``."""
-    text = str(value)
-    keep = "\n\t" if newlines else ""
-    if text.isprintable():
-        return text
-    return "".join(ch if ch in keep or not _hidden(ch) else (f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
-                   for ch in text)
-
 
 def shown(value: object) -> str:
     """Party-controlled ``value`` ready to put inside a Rich markup string or table cell: ``plain`` (no

@@ -9,7 +9,6 @@ nothing of it runs.
 
 from __future__ import annotations
 
-import logging
 import signal
 import time
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from ..printable import log_to_stderr
 from . import app
 from .common import err
 
@@ -63,7 +63,7 @@ def guard(
         raise typer.BadParameter("give the command to run after --")
     if fail not in (None, "closed", "open"):
         raise typer.BadParameter("--fail is 'closed' or 'open'")
-    logging.basicConfig(level=logging.INFO, format=f"%(asctime)s guard {run} %(levelname)s %(message)s")
+    log_to_stderr(f"%(asctime)s guard {run} %(levelname)s %(message)s")
     policy: FailPolicy | None = "closed" if fail == "closed" else "open" if fail == "open" else None
 
     got: list[int] = []

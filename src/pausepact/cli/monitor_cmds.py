@@ -15,6 +15,7 @@ from ..clock import Clock
 from ..core.keys import keyid
 from ..errors import InputError, PausepactError
 from ..pactio import load_pact
+from ..printable import log_to_stderr
 from . import app
 from .common import (
     ClockAnchor,
@@ -70,7 +71,7 @@ def monitor(
         out.print(f"clearing alarm: {shown(st.alarm)}")
         st.alarm = st.alarm_at = st.alarm_evidence = None
         st.save()
-    logging.basicConfig(level=logging.INFO, format=f"%(asctime)s monitor {party} %(levelname)s %(message)s")
+    log_to_stderr(f"%(asctime)s monitor {party} %(levelname)s %(message)s")
     say = logging.getLogger("pausepact.monitor")
     with PactClient(server, p) as client:
         m = Monitor(client, party, private, Clock.from_options(clock_start, clock_speed, clock_anchor), st, max_skew)

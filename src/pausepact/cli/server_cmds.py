@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Annotated
 
 import typer
@@ -10,6 +9,7 @@ import typer
 from .. import keyfiles
 from ..clock import Clock
 from ..pactio import load_pact, read_pact_bytes
+from ..printable import log_to_stderr
 from . import app
 from .common import DEFAULT_STORE, ClockAnchor, ClockSpeed, ClockStart, LogKeyOpt, MaxSkewOpt, PactOpt, StoreOpt, out, shown
 
@@ -45,6 +45,6 @@ def serve(
     cfg = ServerConfig(load_pact(pact), read_pact_bytes(pact), keyfiles.read_private_key(key), store,
                        Clock.from_options(clock_start, clock_speed, clock_anchor), max_skew, workers, max_lead=max_lead,
                        snapshot_every=snapshot_every)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    log_to_stderr("%(asctime)s %(name)s %(levelname)s %(message)s")
     out.print(shown(f"serving pact {cfg.pact.pact} ({cfg.pact.digest}) on http://{host}:{port}  store {store}"))
     uvicorn.run(create_app(cfg), host=host, port=port, log_level="warning", **uvicorn_options(header_seconds, connections))

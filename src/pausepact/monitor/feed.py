@@ -23,6 +23,7 @@ from ..core.canonical import JsonError, strict_loads
 from ..core.notes import Note, NoteError, parse_note, verify_note
 from ..core.status import StatusError, check_core
 from ..errors import PausepactError
+from ..printable import plain
 from ..transport import deadline
 
 PAGE = 256                      # entries per request: a page stays well under its byte limit
@@ -152,7 +153,7 @@ def _refusal(body: bytes) -> str:
     try:
         got = strict_loads(body)
         if isinstance(got, dict):
-            return f"{str(got.get('error'))[:40]}: {str(got.get('detail'))[:200]}"
+            return plain(f"{str(got.get('error'))[:40]}: {str(got.get('detail'))[:200]}")
     except JsonError:
         pass
-    return repr(body[:120].decode("utf-8", "replace"))
+    return plain(repr(body[:120].decode("utf-8", "replace")))
