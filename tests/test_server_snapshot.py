@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import time
@@ -12,8 +13,11 @@ from typing import Any
 import pytest
 
 from pausepact.checking import EnvelopeChecker
+from pausepact.core.canonical import canonical
 from pausepact.core.durations import format_time, parse_time
+from pausepact.core.engine import Engine
 from pausepact.log import Accepted, LogWriter
+from pausepact.server.snapshot_seal import log_keys, seal, unseal
 from pausepact.store import Snapshot, open_store
 
 from .factory import Parties, key, make_pact
@@ -102,4 +106,46 @@ def test_a_restart_from_the_snapshot_serves_the_state_of_a_full_replay(store_url
             assert from_size == 0
             assert replayed == restored
     assert sum("ignoring the stored engine snapshot" in r.getMessage() for r in caplog.records) == 3
+    store.close()
+
+
+def tampered(engine_bytes: bytes, resting: str) -> bytes:
+    """What someone with write access to the database but not the log key would store: the pact at rest, no reasons."""
+    doc = json.loads(engine_bytes)
+    state = doc["state"]
+    state["coord"][0] = resting
+    state["party_scope"] = [[d, resting, *rest[1:]] for d, *rest in state["party_scope"]]
+    state["reasons"] = []
+    return canonical(doc)
+
+
+def test_a_snapshot_rewritten_in_the_database_is_ignored_and_the_log_replayed(store_url: str,
+                                                                              caplog: pytest.LogCaptureFixture) -> None:
+    pact = make_pact()[0]
+    p = Parties(pact)
+    size = append(store_url, history(p))
+    honest, _ = served_state(store_url, snapshot_every=10)
+    store = open_store(store_url)
+    snap = store.snapshot()
+    assert snap is not None and snap.size == size
+    sealed = unseal(log_keys(pact), snap)
+    assert sealed is not None  # the server signed what it wrote
+    forged = tampered(sealed, pact.resting)
+    # the forgery decodes and would show another state (N2 on 109f6be: served as is)
+    fake_engine = Engine.from_snapshot(pact, forged)
+    assert canonical(fake_engine.state_at(END)) != honest
+    assert json.loads(canonical(fake_engine.state_at(END)))["level"] == pact.resting != json.loads(honest)["level"]
+    prefix = snap.data[:len(snap.data) - len(sealed)]  # magic and the log key's signature over the honest bytes
+    with caplog.at_level(logging.WARNING, logger="pausepact.server"):
+        for data in (forged, prefix + forged):
+            caplog.clear()
+            store.put_snapshot(Snapshot(snap.size, snap.pact_digest, snap.root, data))
+            replayed, from_size = served_state(store_url, snapshot_every=10**9)
+            assert from_size == 0  # a full replay, every entry verified
+            assert replayed == honest
+            assert any("not signed by this pact's log key" in r.getMessage() for r in caplog.records)
+    # a snapshot signed by a key that is not the pact's log key is no better
+    store.put_snapshot(seal(key("lab-a"), snap.pact_digest, snap.size, snap.root, forged))
+    replayed, from_size = served_state(store_url, snapshot_every=10**9)
+    assert (replayed, from_size) == (honest, 0)
     store.close()

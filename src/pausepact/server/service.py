@@ -18,8 +18,10 @@
   ``rejected``, never presented as genuine.
 - **Snapshots**: the follower keeps a durable snapshot of its engine with the
   tree it covers (every ``snapshot_every`` entries or ``snapshot_seconds``); a
-  restart loads it and replays only the rest. A snapshot of another pact, of a
-  tree this store does not hold, or that does not decode is ignored (full replay).
+  restart loads it and replays only the rest. Snapshots are signed with the log
+  key (``snapshot_seal``): one not signed by the pact's log key, of another pact,
+  of a tree this store does not hold, or that does not decode is ignored with a
+  warning (full replay, every entry verified).
 """
 
 from __future__ import annotations
@@ -50,8 +52,9 @@ from ..core.pact import Pact
 from ..core.statements import SignedStatement
 from ..core.status import StatusError, decode_core, signing_monitors, status_envelope
 from ..log import DEFAULT_MAX_LEAD, LogWriter, Result
-from ..store import Snapshot, is_database_error, open_store
+from ..store import is_database_error, open_store
 from ..store.base import MAX_INDEX
+from .snapshot_seal import log_keys, seal, unseal
 
 log = logging.getLogger("pausepact.server")
 T = TypeVar("T")
@@ -308,9 +311,11 @@ class LogService:
             why = f"it covers {snap.size} entries and the log has {self.follow_store.size()}"
         elif merkle.root(self.follow_store.node, snap.size) != snap.root:
             why = "its tree is not this log's"
+        elif (engine_bytes := unseal(log_keys(self.pact), snap)) is None:
+            why = "it is not signed by this pact's log key"
         if why is None:
             try:
-                engine = from_snapshot(self.pact, snap.data)  # type: ignore[misc]
+                engine = from_snapshot(self.pact, engine_bytes)  # type: ignore[misc]
                 if engine.size != snap.size:
                     why = f"it decodes to {engine.size} entries, not {snap.size}"
             except Exception as e:  # noqa: BLE001 - a damaged snapshot costs a full replay, never the server
@@ -336,7 +341,8 @@ class LogService:
         try:
             with self.engine_lock:
                 data = snapshot()
-            self.follow_store.put_snapshot(Snapshot(size, self.pact.digest, merkle.root(self.follow_store.node, size), data))
+            root = merkle.root(self.follow_store.node, size)
+            self.follow_store.put_snapshot(seal(self.cfg.log_key, self.pact.digest, size, root, data))
         except Exception as e:  # a snapshot is an optimisation: failing one never stops the follower
             log.warning("could not keep an engine snapshot at %d entries (%s); next try in %gs",
                         size, type(e).__name__, self.cfg.snapshot_seconds)
