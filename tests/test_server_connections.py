@@ -79,3 +79,33 @@ def test_one_address_cannot_hold_more_than_its_share_of_unfinished_connections(t
         finally:
             for s in socks:
                 s.close()
+
+
+def test_one_address_waiting_to_send_bodies_cannot_lock_out_another(tmp_path: Path) -> None:
+    """N1: 40 connections of one address, headers sent and bodies withheld, against 16 connections in all."""
+    write_world(tmp_path)
+    with serving(tmp_path, extra=["--connections", "16", "--per-client", "64", "--header-seconds", "120"]) as srv:
+        socks: list[socket.socket] = []
+        try:
+            for _ in range(40):
+                s = socket.socket()
+                s.bind(("127.0.0.5", 0))
+                s.connect(("127.0.0.1", srv.port))
+                try:
+                    s.sendall(b"POST /v1/cosignatures HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
+                              b"Content-Length: 60000\r\n\r\n")
+                except OSError:
+                    pass  # closed by the server already: beyond this address's share
+                socks.append(s)
+            # a quarter of 16 at most stays open; the rest are closed at once (long before any deadline)
+            deadline = time.monotonic() + 30
+            gone: set[int] = set()
+            while len(gone) < 40 - 4 and time.monotonic() < deadline:
+                gone |= {i for i, s in enumerate(socks) if i not in gone and closed_by_server(s)}
+                time.sleep(0.1)
+            assert len(gone) >= 40 - 4, f"only {len(gone)} of 40 connections of one address were closed"
+            for _ in range(5):  # while that address holds its share, other addresses are served
+                assert httpx.get(srv.url + "/v1/checkpoint?latest=1", timeout=30).status_code == 200
+        finally:
+            for s in socks:
+                s.close()

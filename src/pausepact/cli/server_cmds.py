@@ -17,6 +17,7 @@ MaxLeadOpt = Annotated[int, typer.Option(min=0, help="seconds a statement's time
 HeaderSecondsOpt = Annotated[float, typer.Option(min=0.1, help="seconds a connection has to send a request's headers")]
 SnapshotEveryOpt = Annotated[int, typer.Option(min=1, help="keep an engine snapshot every this many entries (restarts replay only what follows)")]
 ConnectionsOpt = Annotated[int, typer.Option(min=16, help="connections and requests served at once (more get 503)")]
+PerClientOpt = Annotated[int, typer.Option(min=1, help="open connections one client address may hold (at most a quarter of --connections)")]
 
 
 @app.command()
@@ -34,6 +35,7 @@ def serve(
     workers: Annotated[int | None, typer.Option(help="processes verifying signatures (default: all cores)")] = None,
     header_seconds: HeaderSecondsOpt = 10.0,
     connections: ConnectionsOpt = 2000,
+    per_client: PerClientOpt = 64,
     snapshot_every: SnapshotEveryOpt = 100_000,
 ) -> None:
     """Run the pact server: accepts statements, serves entries, proofs, checkpoints, state and status."""
@@ -47,4 +49,4 @@ def serve(
                        snapshot_every=snapshot_every)
     log_to_stderr("%(asctime)s %(name)s %(levelname)s %(message)s")
     out.print(shown(f"serving pact {cfg.pact.pact} ({cfg.pact.digest}) on http://{host}:{port}  store {store}"))
-    uvicorn.run(create_app(cfg), host=host, port=port, log_level="warning", **uvicorn_options(header_seconds, connections))
+    uvicorn.run(create_app(cfg), host=host, port=port, log_level="warning", **uvicorn_options(header_seconds, connections, per_client))
