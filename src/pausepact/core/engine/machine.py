@@ -77,6 +77,7 @@ from . import evidence as ev
 from .evidence import Report
 from .history import Chronicle
 from .model import PendingReport, Proposal, Run, Scope
+from .state import full_state, light_state
 
 EXPIRY = 30 * 86400
 
@@ -202,8 +203,6 @@ class Engine:
         """
         if as_of is None:
             as_of = self.last_time if self.last_time is not None else 0
-        from .state import full_state, light_state
-
         return (light_state if light else full_state)(self.view(as_of), as_of)
 
     def view(self, as_of: int) -> Engine:

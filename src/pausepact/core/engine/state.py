@@ -1,26 +1,73 @@
-"""The full state JSON (contract section 5) and the signed status core."""
+"""The full state JSON (contract section 5) and the signed status core.
+
+The builders read an engine settled to ``as_of`` through ``SettledEngine``, the few
+members they need, so that this module depends on the engine's parts (``model``,
+``evidence``) and never on ``machine``: the engine imports its state, not the
+other way round.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
 
 from ..durations import format_time
+from ..pact import Pact
+from ..status import StatusCore
+from .evidence import Report
+from .model import Proposal, Scope
 
-if TYPE_CHECKING:
-    from .machine import Engine
+
+class SettledEngine(Protocol):
+    """What the state builders read of an engine (``Engine.view(as_of)`` gives one)."""
+
+    @property
+    def pact(self) -> Pact: ...
+    @property
+    def size(self) -> int: ...
+    @property
+    def in_force_at(self) -> int | None: ...
+    @property
+    def signed(self) -> Mapping[str, int]: ...
+    @property
+    def monitor_signed(self) -> Mapping[str, int]: ...
+    @property
+    def series(self) -> Mapping[tuple[str, str], Sequence[Report]]: ...
+    @property
+    def coord(self) -> Scope: ...
+    @property
+    def party_scope(self) -> Mapping[str, Scope]: ...
+    @property
+    def own_since(self) -> Mapping[str, int | None]: ...
+    @property
+    def open(self) -> Mapping[str, Proposal]: ...
+    @property
+    def proposals(self) -> Mapping[str, Proposal]: ...
+    @property
+    def reasons(self) -> Sequence[Mapping[str, Any]]: ...
+    @property
+    def violations(self) -> Sequence[Mapping[str, Any]]: ...
+    @property
+    def void(self) -> Sequence[Mapping[str, Any]]: ...
+    @property
+    def rejected(self) -> Sequence[Mapping[str, Any]]: ...
+
+    def own_level(self, dev: str) -> str: ...
+
+    def missing_for(self, p: Proposal, m: int) -> list[str]: ...
 
 
 def _t(x: int | None) -> str | None:
     return None if x is None else format_time(x)
 
 
-def _restrictions(engine: Engine, level: str) -> dict[str, Any]:
+def _restrictions(engine: SettledEngine, level: str) -> dict[str, Any]:
     r = engine.pact.restriction(level)
     return {"max_training_flop": r.max_training_flop,
             "new_deployments": r.new_deployments if r.new_deployments is not None else True}
 
 
-def _overdue(engine: Engine, dev: str, m: int) -> list[str]:
+def _overdue(engine: SettledEngine, dev: str, m: int) -> list[str]:
     """Indicators about ``dev`` whose latest report is older than their ``every`` (none before in force)."""
     if engine.in_force_at is None or dev not in engine.signed:
         return []
@@ -33,7 +80,7 @@ def _overdue(engine: Engine, dev: str, m: int) -> list[str]:
     return out
 
 
-def _resumption(engine: Engine, party: str | None, m: int) -> dict[str, Any] | None:
+def _resumption(engine: SettledEngine, party: str | None, m: int) -> dict[str, Any] | None:
     """What stands between a raised scope and its resumption, in words a person can follow."""
     scope = engine.coord if party is None else engine.party_scope[party]
     if engine.in_force_at is None or scope.level == engine.pact.resting:
@@ -43,8 +90,6 @@ def _resumption(engine: Engine, party: str | None, m: int) -> dict[str, Any] | N
         return {"level": scope.level, "to": None, "missing": ["the pact has no resumption rule for this level"], "proposal": None}
     open_ = [p for p in engine.open.values() if p.action == "resume" and p.open and p.party == party]
     if not open_:
-        from .model import Proposal
-
         probe = Proposal("", "resume", scope.level, party, "", 0, m)
         return {"level": scope.level, "to": rule.to, "proposal": None,
                 "missing": ["no resume proposal is open"] + engine.missing_for(probe, m)}
@@ -56,7 +101,7 @@ def _resumption(engine: Engine, party: str | None, m: int) -> dict[str, Any] | N
     return {"level": scope.level, "to": rule.to, "proposal": p.id, "missing": missing}
 
 
-def full_state(engine: Engine, as_of: int) -> dict[str, Any]:
+def full_state(engine: SettledEngine, as_of: int) -> dict[str, Any]:
     """The contract's full state, plus extensions (``resumption``, ``in_force_at``, details)."""
     pact = engine.pact
     parties: dict[str, Any] = {}
@@ -93,7 +138,7 @@ def full_state(engine: Engine, as_of: int) -> dict[str, Any]:
     }
 
 
-def light_state(engine: Engine, as_of: int) -> dict[str, Any]:
+def light_state(engine: SettledEngine, as_of: int) -> dict[str, Any]:
     """The part of the state a status core is made of: cheap whatever the log's history."""
     return {
         "pact": engine.pact.pact,
@@ -109,7 +154,7 @@ def light_state(engine: Engine, as_of: int) -> dict[str, Any]:
 
 def status_core(state: dict[str, Any], root_hash: bytes, issued_at: int, ttl: int) -> dict[str, Any]:
     """The closed status core a monitor signs (contract section 5), from a full state at ``issued_at``."""
-    return {
+    return StatusCore.model_validate({
         "pact": state["pact"],
         "pact_digest": state["pact_digest"],
         "tree_size": state["tree_size"],
@@ -123,4 +168,4 @@ def status_core(state: dict[str, Any], root_hash: bytes, issued_at: int, ttl: in
         "parties": {d: {"level": p["level"], "max_training_flop": p["restrictions"]["max_training_flop"],
                         "new_deployments": p["restrictions"]["new_deployments"]}
                     for d, p in state["parties"].items()},
-    }
+    }).to_json()
