@@ -19,3 +19,10 @@ def shared() -> Path:
 @pytest.fixture
 def example_text() -> str:
     return EXAMPLE.read_text()
+
+VECTORS = ROOT / "tests" / "data" / "vectors"  # published vectors shipped with the tests (README there names each source)
+
+
+@pytest.fixture
+def vectors() -> Path:
+    return VECTORS

@@ -1,4 +1,4 @@
-"""Merkle proofs: every shared vector (valid ones verify, invalid ones fail) and properties vs naive math."""
+"""Merkle proofs: every published RFC 6962 vector (tests/data/vectors/merkle; valid ones verify, invalid ones fail) and properties vs naive math."""
 
 from __future__ import annotations
 
@@ -13,16 +13,16 @@ from hypothesis import strategies as st
 from pausepact.core import merkle
 
 
-def _vectors(shared: Path, kind: str) -> list[Path]:
-    return sorted((shared / "vectors" / "merkle" / "testdata" / kind).rglob("*.json"))
+def _vectors(vectors: Path, kind: str) -> list[Path]:
+    return sorted((vectors / "merkle" / "testdata" / kind).rglob("*.json"))
 
 
 def _b(s: str) -> bytes:
     return base64.b64decode(s)
 
 
-def test_inclusion_vectors(shared: Path) -> None:
-    files = _vectors(shared, "inclusion")
+def test_inclusion_vectors(vectors: Path) -> None:
+    files = _vectors(vectors, "inclusion")
     assert len(files) > 50
     for f in files:
         c = json.loads(f.read_text())
@@ -35,8 +35,8 @@ def test_inclusion_vectors(shared: Path) -> None:
         assert ok != c["wantErr"], f"{f}: {c['desc']}"
 
 
-def test_consistency_vectors(shared: Path) -> None:
-    files = _vectors(shared, "consistency")
+def test_consistency_vectors(vectors: Path) -> None:
+    files = _vectors(vectors, "consistency")
     assert len(files) > 50
     for f in files:
         c = json.loads(f.read_text())

@@ -15,6 +15,8 @@ from pausepact.core.pact import pact_json_schema
 from pausepact.core.pactfile import parse_pact
 from pausepact.core.yamldoc import load_document
 
+from .conftest import EXAMPLE
+
 
 def errors(text: str) -> list[tuple[int, str]]:
     pact, diags = parse_pact(text.encode())
@@ -34,8 +36,8 @@ def line_of(text: str, needle: str) -> int:
     raise AssertionError(needle)
 
 
-def test_shared_example_loads(shared: Path) -> None:
-    data = (shared / "examples" / "frontier-pause.yaml").read_bytes()
+def test_shared_example_loads() -> None:
+    data = EXAMPLE.read_bytes()  # the shared example pact, shipped in examples/
     pact, diags = parse_pact(data)
     assert pact is not None, diags
     assert pact.developers == ["lab-a", "lab-b", "lab-c", "lab-d"]
@@ -198,10 +200,10 @@ def test_init_then_check_round_trips(tmp_path: Path) -> None:
     assert "0 warning(s)" in r.stdout
 
 
-def test_digest_schema_explain(tmp_path: Path, example_text: str, shared: Path) -> None:
+def test_digest_schema_explain(tmp_path: Path, example_text: str) -> None:
     import hashlib
 
-    path = shared / "examples" / "frontier-pause.yaml"
+    path = EXAMPLE
     r = run_cli("digest", str(path))
     assert r.stdout.strip() == "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
     assert json.loads(run_cli("schema").stdout)["properties"]["red_lines"]
