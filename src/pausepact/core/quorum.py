@@ -31,6 +31,11 @@ class QuorumError(ValueError):
     """A quorum string does not follow the contract's grammar."""
 
 
+class QuorumBoundError(QuorumError):
+    """A quorum follows the grammar but a part counts fewer than 1 (``0 of monitors``) or a
+    fraction above the whole (``4/3 of monitors``): contract rule P7, not the grammar."""
+
+
 @dataclass(frozen=True)
 class Clause:
     """One condition: ``numerator/denominator`` of the parties of ``role``.
@@ -113,19 +118,23 @@ def _parse_clause(text: str, whole: str) -> Clause:
     n = int(num)
     if den is None:
         if n < 1:
-            raise QuorumError(f"malformed quorum {whole!r}: a count must be at least 1")
+            raise QuorumBoundError(f"quorum {whole!r}: a count must be at least 1")
         return Clause(role, n, 0)
     d = int(den)
     if d < 1 or n < 1 or n > d:
-        raise QuorumError(
-            f"malformed quorum {whole!r}: a fraction N/M needs 1 <= N <= M (got {n}/{d})"
+        raise QuorumBoundError(
+            f"quorum {whole!r}: a fraction N/M needs 1 <= N <= M (got {n}/{d})"
         )
     return Clause(role, n, d)
 
 
 def parse_quorum(text: str) -> Quorum:
-    """Parse a quorum; raises QuorumError naming the part that is wrong."""
+    """Parse a quorum; raises QuorumError naming the part that is wrong: QuorumBoundError when
+    every part follows the grammar but one counts fewer than 1 or more than the whole."""
     parts = text.split(" and ")
     if len(parts) > 2:
         raise QuorumError(f"malformed quorum {text!r}: at most two clauses joined by 'and'")
+    for part in parts:  # the grammar of every part first: bounds are another rule (P7)
+        if not _CLAUSE.fullmatch(part):
+            _parse_clause(part, text)
     return Quorum(tuple(_parse_clause(p, text) for p in parts), text)
