@@ -20,6 +20,7 @@ def shared() -> Path:
 def example_text() -> str:
     return EXAMPLE.read_text()
 
+
 VECTORS = ROOT / "tests" / "data" / "vectors"  # published vectors shipped with the tests (README there names each source)
 
 
