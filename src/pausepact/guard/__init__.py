@@ -14,7 +14,8 @@ Usage in a plain loop::
 of the signed status in background threads (server-sent events, and polling
 whenever the stream is down or no status arrived for a third of the ttl), sends
 ``heartbeat``s from a thread of their own, and on exit declares ``stop``
-(retried with backoff, kept in the outbox until the log has it). ``must_stop``
+(queued in the outbox before the start is sent, retried with backoff, kept there
+until the log has it; a start whose answer is lost is followed by its stop). ``must_stop``
 turns true, and stays true for this run, when:
 
 - the restrictions binding this developer in a valid status forbid the run's
@@ -61,6 +62,16 @@ from .decision import FailPolicy, Held, StopKind, Verdict, judge
 from .state import GuardState, GuardStateError, default_state_dir
 
 log = logging.getLogger("pausepact.guard")
+
+
+# the contract's refusals (section 3): a statement refused with one of these was not appended
+REFUSALS = frozenset({"malformed", "payload-type", "too-large", "bad-signature", "unknown-key", "wrong-pact", "bad-seq",
+                      "bad-time", "time-order", "skew", "role", "body"})
+
+
+def definitely_refused(e: ClientError) -> bool:
+    """True when the log answered that it did not append the statement; a lost or garbled answer is not one."""
+    return 400 <= e.status < 500 and e.error in REFUSALS
 
 
 class RunRefused(PausepactError):
@@ -230,8 +241,13 @@ class Guard:
         for body in self.state.pending():
             if isinstance(body.get("run"), str) and body.get("event") in ("start", "heartbeat", "stop") \
                     and isinstance(body.get("flop"), (int, float)) and not isinstance(body.get("flop"), bool):
-                log.info("run %s: resending the undelivered %s declaration", body["run"], body["event"])
-                self.deliver(body, within)
+                if not self.state.take(body["run"]):  # its run lives under another guard: its stop is not due
+                    continue
+                try:
+                    log.info("run %s: resending the undelivered %s declaration", body["run"], body["event"])
+                    self.deliver(body, within)
+                finally:
+                    self.state.release(body["run"])
             else:
                 self.state.delivered(body)
 
@@ -268,6 +284,7 @@ class RunContext:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._stream_up = False
+        self._queued = False  # this run's start queued its stop (an equal one may have been queued before)
 
     def judge_now(self) -> Verdict:
         """Judge the run from the status held and the clock, and record the decision; never raises."""
@@ -293,30 +310,73 @@ class RunContext:
         if v.stop:
             raise RunRefused(f"run {r.run_id} may not start: {v.reason}")
         r._decide(g.clock.now(), False, v.reason)
-        g.declare(r.run_id, "start", r.flop)
+        self._declare_start()
         r._judged_until = time.monotonic() + g.stall_after
         targets: list[tuple[Callable[[], None], str]] = [(self._watch, "watch"), (self._poll, "poll"), (self._beat, "heartbeat")]
         if self.judge_in_thread:
             targets.append((self._judge, "judge"))
-        self._threads = [threading.Thread(target=self._forever(fn), daemon=True, name=f"guard-{name}-{r.run_id}")
-                         for fn, name in targets]
-        for t in self._threads:
-            t.start()
+        try:
+            self._threads = [threading.Thread(target=self._forever(fn), daemon=True, name=f"guard-{name}-{r.run_id}")
+                             for fn, name in targets]
+            for t in self._threads:
+                t.start()
+        except BaseException:
+            self.__exit__()  # the run is declared: it is declared stopped too
+            raise
         return r
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         g, r = self.guard, self.run
         r._judged_until = None  # the run is over: nothing judges it any more, and nothing needs to
-        if not self.declare_stop:
-            log.error("run %s: its command may still run: no stop is declared", r.run_id)
-            return
-        body = {"run": r.run_id, "event": "stop", "flop": r.flop}
+        body = self._stop_body()
         try:
-            g.state.post(body)
-        except GuardStateError as e:
-            log.error("run %s: %s", r.run_id, e.diagnostics())
-        g.deliver(body, self.stop_retry)
+            if not self.declare_stop:
+                log.error("run %s: its command may still run: no stop is declared", r.run_id)
+                if self._queued:
+                    g.state.delivered(body)  # the stop queued at start would claim what is not true
+                return
+            try:
+                g.state.post(body)  # normally there since the start; again in case the outbox was lost meanwhile
+            except GuardStateError as e:
+                log.error("run %s: %s", r.run_id, e.diagnostics())
+            g.deliver(body, self.stop_retry)
+        finally:
+            g.state.release(r.run_id)
+
+    def _stop_body(self) -> dict[str, Any]:
+        return {"run": self.run.run_id, "event": "stop", "flop": self.run.flop}
+
+    def _declare_start(self) -> None:
+        """Declare ``start`` with the run's ``stop`` already in the outbox (N3): a start whose answer is lost may be
+        in the log, and only a stop closes it. The stop is unqueued only when the start was definitely refused (a 4xx
+        with a contract error code: nothing was appended, contract section 3); after any other failure it is sent
+        now (and left in the outbox if that fails too). A stop whose start never reached the log is void, harmless.
+        Both are signed by this guard's key: if the start is still in flight, the two take the same ``seq`` and
+        at most the one the log takes first is appended, so a late start cannot follow its stop."""
+        g, r = self.guard, self.run
+        body = self._stop_body()
+        g.state.hold(r.run_id)
+        try:
+            self._queued = g.state.post(body)
+            try:
+                g.declare(r.run_id, "start", r.flop)
+            except ClientError as e:
+                if definitely_refused(e):
+                    if self._queued:
+                        g.state.delivered(body)
+                    raise
+                log.error("run %s: the start may be in the log (%s); sending its stop", r.run_id, e.diagnostics())
+                g.deliver(body, self.stop_retry)
+                raise
+            except Exception as e:
+                log.error("run %s: the start may be in the log (%s: %s); sending its stop", r.run_id,
+                          e.__class__.__name__, e)
+                g.deliver(body, self.stop_retry)
+                raise
+        except BaseException:
+            g.state.release(r.run_id)  # the stop, if still queued, is now any later guard's to send
+            raise
 
     def _forever(self, fn: Callable[[], None]) -> Callable[[], None]:
         """Run ``fn`` until the run ends; an exception is logged and ``fn`` runs again (no thread dies silently)."""

@@ -5,9 +5,14 @@
   after a restart (contract section 5): a restarted guard never accepts an older prefix of
   the log, even one freshly signed.
 - **Outbox** (``<party>.outbox.json``): ``run`` declarations (``stop``) not yet logged. A
-  declaration is written here before it is sent and removed once the log has it, so one
-  that could not be delivered, or whose guard was killed while sending, is sent again by
-  the next guard that starts.
+  run's ``stop`` is written here before its ``start`` is sent, and removed once the log
+  has the stop (or the start was definitely refused), so the stop of a run whose guard
+  died, or whose start's answer was lost, is sent by the next guard that starts.
+- **Run holds** (``<party>.run-<hash of run id>.lock``): a guard holds its run's lock file
+  (``flock``) while the run lives; the kernel drops it when the guard dies, even by
+  SIGKILL. A queued ``stop`` is sent by another guard only when it can take that hold,
+  so a live run is never stopped by another guard; and a run id already held on this
+  host cannot be started by a second guard.
 
 Both live in ``STATE_DIR/guards/<pact id>/`` (``STATE_DIR`` defaults to the user's data
 directory, ``platformdirs.user_data_dir("pausepact")``), are replaced atomically with
@@ -18,6 +23,7 @@ share them safely.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 import tempfile
@@ -50,6 +56,7 @@ class GuardState:
         self.party = party
         self._floor = (0, 0)
         self._outbox: list[dict[str, Any]] = []
+        self._held: dict[str, int | None] = {}  # run id -> fd of its lock file (None: in this process only)
 
     # ------------------------------------------------------------ files
 
@@ -151,15 +158,19 @@ class GuardState:
         with self._locked():
             return self._outbox_on_disk()
 
-    def post(self, body: dict[str, Any]) -> None:
-        """Write a declaration to the outbox (durably) before it is sent."""
+    def post(self, body: dict[str, Any]) -> bool:
+        """Write a declaration to the outbox (durably) before it is sent; False if an equal one was there already."""
         if self.folder is None:
+            if body in self._outbox:
+                return False
             self._outbox.append(body)
-            return
+            return True
         with self._locked():
             box = self._outbox_on_disk()
-            if body not in box:
-                self._write(".outbox.json", [*box, body])
+            if body in box:
+                return False
+            self._write(".outbox.json", [*box, body])
+            return True
 
     def delivered(self, body: dict[str, Any]) -> None:
         """Remove a declaration the log now has."""
@@ -170,3 +181,52 @@ class GuardState:
             box = self._outbox_on_disk()
             if body in box:
                 self._write(".outbox.json", [d for d in box if d != body])
+
+    # ------------------------------------------------------------ run holds
+
+    def _run_lock(self, run_id: str) -> Path:
+        return self._path(f".run-{hashlib.sha256(run_id.encode()).hexdigest()[:32]}.lock")
+
+    def take(self, run_id: str) -> bool:
+        """Hold ``run_id`` (False if a live guard on this host, this one included, holds it). Held until ``release``
+        or until this process dies."""
+        if run_id in self._held:
+            return False
+        if self.folder is None:
+            self._held[run_id] = None
+            return True
+        # every open and unlink of a run's lock file happens under the state lock: no one locks an unlinked file
+        with self._locked():
+            path = self._run_lock(run_id)
+            try:
+                fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+            except OSError as e:
+                raise GuardStateError(f"{path}: cannot hold the run: {e.strerror}") from None
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                os.close(fd)
+                return False
+            self._held[run_id] = fd
+            return True
+
+    def hold(self, run_id: str) -> None:
+        """``take``, or GuardStateError naming the rule: a run id is used by one guard at a time."""
+        if not self.take(run_id):
+            raise GuardStateError(f"run {run_id!r} is held by another guard on this host (or its queued stop is being "
+                                  "sent); a run id is used by one guard at a time")
+
+    def release(self, run_id: str) -> None:
+        """Let go of ``run_id``; its queued stop, if any, may now be sent by any guard of this party."""
+        if run_id not in self._held:
+            return
+        if self.folder is None:
+            del self._held[run_id]
+            return
+        with self._locked():
+            fd = self._held.pop(run_id)
+            try:
+                self._run_lock(run_id).unlink(missing_ok=True)
+            finally:
+                if fd is not None:
+                    os.close(fd)
