@@ -174,3 +174,89 @@ def test_check_core_raises_only_status_error(path: str, value: Any) -> None:
         check_core(mutate(path, value), PACT)
     except StatusError:
         pass
+
+
+# --- the typed model: StatusCore (issue 12) -------------------------------------------------------------------
+
+def legacy_core(state: dict[str, Any], root_hash: bytes, issued: int, ttl: int) -> dict[str, Any]:
+    """The core as the engine built it before the model (a plain dict), for byte comparison."""
+    from pausepact.core.durations import format_time
+
+    return {"pact": state["pact"], "pact_digest": state["pact_digest"], "tree_size": state["tree_size"],
+            "root_hash": root_hash.hex(), "as_of": format_time(issued), "issued_at": format_time(issued),
+            "expires_at": format_time(issued + ttl), "in_force": state["in_force"], "level": state["level"],
+            "since": state["since"],
+            "parties": {d: {"level": p["level"], "max_training_flop": p["restrictions"]["max_training_flop"],
+                            "new_deployments": p["restrictions"]["new_deployments"]} for d, p in state["parties"].items()}}
+
+
+def scenario_cores() -> list[tuple[str, Any, dict[str, Any], dict[str, Any]]]:
+    from pathlib import Path
+
+    from .scenario import build, load
+
+    out = []
+    for path in sorted((Path(__file__).parent / "data" / "scenarios").glob("*.yaml")):
+        pact, checked = build(load(path))
+        engine = Engine(pact)
+        for i, c in enumerate(checked):
+            engine.apply(i, c)
+            if i % 3 == 0 or i == len(checked) - 1:
+                t = engine.last_time or T
+                state = engine.state_at(t, light=i % 2 == 0)
+                ttl = pact.oversight.status_ttl
+                out.append((f"{path.stem}@{i}", pact, status_core(state, bytes(range(32)), t, ttl),
+                            legacy_core(state, bytes(range(32)), t, ttl)))
+    return out
+
+
+SCENARIO_CORES = scenario_cores()
+
+
+def test_engine_cores_round_trip_byte_identical() -> None:
+    from pausepact.core.canonical import canonical
+    from pausepact.core.status import StatusCore
+
+    levels = set()
+    for where, pact, c, before in SCENARIO_CORES:
+        assert canonical(c) == canonical(before), where  # the model changed no byte of what the engine signs
+        typed = StatusCore.from_json(c, pact)
+        assert typed.to_json() == c and canonical(typed.to_json()) == canonical(c), where
+        assert check_core(c, pact) == c
+        levels |= {c["level"], *(p["level"] for p in c["parties"].values())}
+    assert len(SCENARIO_CORES) > 20 and len(levels) >= 3  # raised levels and limits are among them
+
+
+def test_the_typed_core_is_read_by_attribute_and_frozen() -> None:
+    from pydantic import ValidationError
+
+    from pausepact.core.status import StatusCore, decode_status
+
+    typed, payload = decode_status(signed(good_core(), "aisi"), PACT)
+    assert typed.tree_size == 4 and typed.parties["lab-a"].new_deployments is True
+    assert payload == base64.b64decode(signed(good_core(), "aisi")["payload"])
+    with pytest.raises(ValidationError):
+        typed.tree_size = 5
+    assert isinstance(typed, StatusCore)
+
+
+MORE_CONFUSED = [
+    ("tree_size", 4.0), ("tree_size", 2.0**53), ("parties.lab-a.max_training_flop", float("nan")),
+    ("parties.lab-a.max_training_flop", float("inf")), ("parties.lab-a.max_training_flop", {"v": 1}),
+    ("root_hash", "ab" * 32 + "\n"), ("root_hash", None), ("since", ""), ("since", "2027-02-30T00:00:00Z"),
+    ("since", "2027-01-01T00:00:00z"), ("pact", None), ("pact_digest", 5), ("in_force", None), ("level", ["normal"]),
+    ("parties.lab-a.level", None), ("parties.lab-a.new_deployments", "false"), ("parties.lab-a.new_deployments", 0.0),
+]
+
+
+@pytest.mark.parametrize("path,value", MORE_CONFUSED, ids=[f"{p}={v!r}" for p, v in MORE_CONFUSED])
+def test_the_model_refuses_every_other_type_confusion(path: str, value: Any) -> None:
+    with pytest.raises(StatusError, match=path.rpartition(".")[2]):  # the message names the member
+        check_core(mutate(path, value), PACT)
+
+
+def test_the_messages_name_the_member_and_the_value() -> None:
+    with pytest.raises(StatusError, match=r"parties\.lab-a\.max_training_flop: not a finite number >= 0 or null \(got '1e24'\)"):
+        check_core(mutate("parties.lab-a.max_training_flop", "1e24"), PACT)
+    with pytest.raises(StatusError, match=r"tree_size: .*integer \(got True\)"):
+        check_core(mutate("tree_size", True), PACT)
