@@ -25,6 +25,7 @@ from pydantic import (
 
 from .durations import DURATION_PATTERN, parse_duration
 from .quorum import QUORUM_PATTERN, Quorum, parse_quorum
+from .redlines import CONDITIONS, KIND_OF, KINDS, kind_of
 
 ID_PATTERN = r"^[a-z0-9-]+$"
 NAME_PATTERN = r"^[A-Za-z0-9_.-]+$"
@@ -137,28 +138,20 @@ class RedLine(_Strict):
 
     @property
     def kind(self) -> str:
-        """``threshold``, ``doubling`` or ``overdue`` (the one condition it states)."""
-        if self.doubling_within is not None:
-            return "doubling"
-        if self.overdue is not None:
-            return "overdue"
-        return "threshold"
+        """``threshold``, ``doubling`` or ``overdue``: the kind its one condition makes (a key of ``redlines.KINDS``)."""
+        return kind_of(self)
 
     @model_validator(mode="after")
     def _one_condition(self) -> RedLine:
         # Positioned, friendlier versions of these checks live in pactfile; this keeps the
         # model honest when built directly.
-        conditions = [
-            n for n, v in (("at_least", self.at_least), ("at_most", self.at_most),
-                           ("doubling_within", self.doubling_within), ("overdue", self.overdue))
-            if v is not None
-        ]
+        conditions = [c for c in CONDITIONS if getattr(self, c) is not None]
         if len(conditions) != 1:
             raise ValueError(
-                "a red line states exactly one condition: at_least, at_most, doubling_within or overdue"
+                f"a red line states exactly one condition: {', '.join(CONDITIONS[:-1])} or {CONDITIONS[-1]}"
                 + (f" (found {', '.join(conditions)})" if conditions else " (found none)")
             )
-        if self.indicator is None and self.overdue is None:
+        if self.indicator is None and not KINDS[KIND_OF[conditions[0]]].indicator_optional:
             raise ValueError("a red line needs an indicator (only an overdue red line may omit it)")
         return self
 

@@ -73,8 +73,7 @@ from ..durations import format_time
 from ..pact import Pact, RedLine
 from ..sequence import Sequencer
 from ..statements import Rejection, SignedStatement
-from . import evidence as ev
-from .evidence import Report
+from .evidence import KINDS, Report
 from .history import Chronicle
 from .model import PendingReport, Proposal, Run, Scope
 from .state import full_state, light_state
@@ -290,8 +289,9 @@ class Engine:
             consider(self.agenda[0][0])
         if self.in_force_at is not None:
             for rl in self.pact.red_lines:
+                kind = KINDS[rl.kind]
                 for d in self.signed:
-                    consider(self._red_line_due(rl, d, t))
+                    consider(kind.next_change(self, rl, d, t))
         return best
 
     def _schedule(self, when: int, kind: str, key: Any) -> None:
@@ -323,48 +323,30 @@ class Engine:
                 self.grace_due.add(item[3])
             # exec and wake: queued and approved proposals are looked at in every pass anyway
 
-    def _red_line_due(self, rl: RedLine, dev: str, t: int) -> int | None:
-        if rl.kind == "threshold":
-            if rl.for_ is None:
-                return None
-            reports = self._evidence(rl, dev, rl.indicator or "")
-            start = ev.run_start(rl, reports)
-            return None if start is None else start + rl.for_
-        if rl.kind == "doubling":
-            reports = ev.window(rl, self._evidence(rl, dev, rl.indicator or ""), t)
-            assert rl.window is not None
-            return reports[0].time + rl.window + 1 if reports else None
-        dues = [self._overdue_at(rl, dev, ind) for ind in self._overdue_indicators(rl)]
-        return min(dues) if dues else None
-
     # ------------------------------------------------------------------ evidence
 
-    def _evidence(self, rl: RedLine, dev: str, indicator: str) -> Sequence[Report]:
-        return ev.after(self.series.get((dev, indicator), []), self.cutoff.get((dev, rl.id)))
+    # the engine is the red-line kinds' ``redlines.Evidence``: what they read, they read here
 
-    def _overdue_indicators(self, rl: RedLine) -> list[str]:
-        if rl.indicator is not None:
-            return [rl.indicator]
+    def series_for(self, dev: str, indicator: str) -> Sequence[Report]:
+        return self.series.get((dev, indicator), [])
+
+    def cutoff_for(self, dev: str, red_line: str) -> int | None:
+        return self.cutoff.get((dev, red_line))
+
+    def duty_since(self, dev: str, red_line: str) -> int:
+        # never reported since the last raise: count from when the duty began for this developer
+        assert self.in_force_at is not None
+        return max(self.in_force_at, self.signed[dev], self.cutoff.get((dev, red_line), self.in_force_at))
+
+    def every(self, indicator: str) -> int:
+        return self.pact.indicators[indicator].every
+
+    def duty_indicators(self) -> list[str]:
         return [name for name, ind in self.pact.indicators.items() if ind.reported_by == "developer"]
-
-    def _overdue_at(self, rl: RedLine, dev: str, indicator: str) -> int:
-        """The moment ``overdue`` starts to hold for (dev, indicator) unless a report comes first."""
-        assert rl.overdue is not None and self.in_force_at is not None
-        reports = self._evidence(rl, dev, indicator)
-        if reports:
-            base = reports[-1].time
-        else:
-            # never reported since the last raise: count from when the duty began for this developer
-            base = max(self.in_force_at, self.signed[dev], self.cutoff.get((dev, rl.id), self.in_force_at))
-        return base + self.pact.indicators[indicator].every + rl.overdue
 
     def holds(self, rl: RedLine, dev: str, m: int) -> bool:
         """Whether ``rl`` holds for bound developer ``dev`` at moment ``m``."""
-        if rl.kind == "threshold":
-            return ev.threshold_holds(rl, self._evidence(rl, dev, rl.indicator or ""), m)
-        if rl.kind == "doubling":
-            return ev.doubling_holds(rl, self._evidence(rl, dev, rl.indicator or ""), m)
-        return any(m >= self._overdue_at(rl, dev, ind) for ind in self._overdue_indicators(rl))
+        return KINDS[rl.kind].holds(self, rl, dev, m)
 
     def shown_clear(self, rl: RedLine, dev: str, m: int, raised_at: int | None = None) -> bool:
         """``clear`` for one red line and developer: positively shown not to hold on evidence after the raise.
@@ -373,15 +355,7 @@ class Engine:
         moment the scope being left was raised): a red line raising above the level being left, never
         cut, does not clear on reports older than the raise (contract v2, section 6 Clear).
         """
-        if rl.kind == "overdue":
-            return not self.holds(rl, dev, m)
-        cut = self.cutoff.get((dev, rl.id))
-        if raised_at is not None and (cut is None or raised_at > cut):
-            cut = raised_at
-        reports = ev.after(self.series.get((dev, rl.indicator or ""), []), cut)
-        if rl.kind == "threshold":
-            return bool(reports) and not ev.meets(rl, reports[-1].value)
-        return ev.doubling_clear(rl, reports, m)
+        return KINDS[rl.kind].shown_clear(self, rl, dev, m, raised_at)
 
     def clear_for(self, level: str, party: str | None, m: int) -> list[tuple[RedLine, str]]:
         """The (red line, developer) pairs not yet shown clear for leaving ``level``; empty means clear.
@@ -394,10 +368,10 @@ class Engine:
                 for d in devs if not self.shown_clear(rl, d, m, raised_at)]
 
     def _latest_report_index(self, rl: RedLine, dev: str) -> int | None:
-        names = [rl.indicator] if rl.indicator else self._overdue_indicators(rl)
+        kind = KINDS[rl.kind]
         best: Report | None = None
-        for name in names:
-            reports = self._evidence(rl, dev, name)
+        for name in kind.indicators(self, rl):
+            reports = kind.evidence(self, rl, dev, name)
             if reports and (best is None or reports[-1] > best):
                 best = reports[-1]
         return best.index if best else None
@@ -685,25 +659,12 @@ class Engine:
         clock = self.clock if self.clock is not None else 0
         bound = series[-1].time  # the latest report is always needed
         for rl in self.pact.red_lines:
-            if rl.indicator != indicator and not (rl.indicator is None and indicator in self._overdue_indicators(rl)):
+            kind = KINDS[rl.kind]
+            if indicator not in kind.indicators(self, rl):
                 continue
-            cut = self.cutoff.get((subject, rl.id))
-            if rl.kind == "threshold":
-                keep = None
-                for r in reversed(series):
-                    if cut is not None and r.time <= cut:
-                        break
-                    if not ev.meets(rl, r.value):
-                        keep = r.time
-                        break
-                if keep is None:
-                    keep = cut + 1 if cut is not None else -(2**62)
-            elif rl.kind == "doubling":
-                assert rl.window is not None
-                keep = clock - rl.window if cut is None else max(clock - rl.window, cut + 1)
-            else:
-                continue
-            bound = min(bound, keep)
+            keep = kind.keep_from(rl, series, self.cutoff.get((subject, rl.id)), clock)
+            if keep is not None:
+                bound = min(bound, keep)
         first = next((i for i, r in enumerate(series) if r.time >= bound), len(series) - 1)
         del series[:first]
 
