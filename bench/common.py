@@ -120,6 +120,50 @@ def measure_ceiling(seconds: float = 1.5) -> Ceiling:
     return Ceiling(cores, verify_all, verify_core, hash_core)
 
 
+def cpu_seconds(pids: list[int]) -> list[float] | None:
+    """User + system CPU seconds used so far by each process (Linux /proc), or None where unavailable.
+
+    CPU time per entry barely depends on other load, unlike wall time: comparing
+    it with one verification's CPU time says how much of the work is verifying.
+    """
+    try:
+        tick = os.sysconf("SC_CLK_TCK")
+        out = []
+        for pid in pids:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            out.append((int(fields[11]) + int(fields[12])) / tick)
+        return out
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def verify_cpu_us(count: int = 3000) -> float:
+    """CPU µs (not wall time: other load does not stretch it) of one verification as the ceiling does it."""
+    k = seed_key("ceiling")
+    from cryptography.hazmat.primitives import serialization
+
+    raw = k.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    msg = pae(STATEMENT_TYPE, b"x" * 330)
+    sig = k.sign(msg)
+    verify_ed25519(raw, sig, msg)
+    t = time.process_time()
+    for _ in range(count):
+        verify_ed25519(raw, sig, msg)
+    return (time.process_time() - t) / count * 1e6
+
+
+def cpu_line(before: list[float] | None, after: list[float] | None, n: int) -> str:
+    """CPU µs per entry by process (main first), and verification's share of it: the fraction of the
+    ceiling the run would reach with every core busy, whatever else loads the machine."""
+    if before is None or after is None:
+        return "CPU per entry: not measurable here"
+    used = [(b - a) / n * 1e6 for a, b in zip(before, after, strict=True)]
+    one = verify_cpu_us()
+    share = 100 * one / sum(used) if sum(used) else 0
+    return (f"CPU per entry: {sum(used):.0f} µs (main {used[0]:.0f}, workers {' + '.join(f'{u:.0f}' for u in used[1:])}); "
+            f"one verification alone {one:.0f} µs CPU, so {share:.0f}% of the CPU spent is verifying")
+
+
 def print_ceiling(seconds: float = 1.5) -> Ceiling:
     c = measure_ceiling(seconds)
     print(c.line(), flush=True)

@@ -5,8 +5,12 @@ after the log's last entry in time, is not earlier than any issued status's
 ``as_of``, is at most ``max_skew`` behind the log's clock and at most
 ``max_lead`` ahead of it (the caller passes ``now``; this module reads no
 clock). A refused statement gets its contract error code, is never stored and
-consumes no seq. Signatures of a batch are verified on every core before the
-(short) locked section.
+consumes no seq. Signatures of a batch are verified on every core; while they
+are, this process sequences the results already verified against the log's head
+as read before the batch (no lock). The locked section then only checks that the
+head, the floor and the key seqs are unchanged and stores the batch in one
+transaction with its checkpoint; if another writer moved the head, the batch is
+sequenced again there, so the outcome is the same as sequencing under the lock.
 
 Each statement's fate is its own: no input in one envelope can fail the other
 envelopes of its batch (a fault while checking one is that envelope's own
@@ -16,7 +20,7 @@ envelopes of its batch (a fault while checking one is that envelope's own
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,6 +65,43 @@ class Refused:
 Result = Accepted | Refused
 
 
+class _Plan:
+    """One batch sequenced against the log's head as read when the plan was made."""
+
+    def __init__(self, store: LogStore, keyids: list[str]) -> None:
+        self.keyids = keyids
+        self.size, self.last_time = store.head()
+        self.floor = store.floor()
+        self.seqs = store.last_seqs(keyids)
+        self.seq = Sequencer(dict(self.seqs), self.last_time, self.floor)
+        self.cr = store.compact_range(self.size)
+        self.leaves: list[bytes] = []
+        self.nodes: list[tuple[int, int, bytes]] = []
+        self.appended: list[tuple[int, SignedStatement]] = []
+
+    def admit(self, ss: SignedStatement, now: int | None) -> Result:
+        """Sequence ``ss`` after what this plan holds; a refused statement changes nothing."""
+        try:
+            self.seq.admit(ss)
+        except Rejection as r:
+            log_time = format_time(max(now, self.seq.last_time, self.seq.floor)) if now is not None else None
+            return Refused(r.code, r.detail, log_time if r.code == "time-order" else None)
+        lh = merkle.leaf_hash(ss.leaf)
+        self.nodes.extend(self.cr.append(lh))
+        index = self.size + len(self.leaves)
+        self.appended.append((index, ss))
+        self.leaves.append(ss.leaf)
+        return Accepted(index, lh)
+
+    def current(self, store: LogStore) -> bool:
+        """True when the log still has the head, floor and key seqs this plan was made against."""
+        return (store.head() == (self.size, self.last_time) and store.floor() == self.floor
+                and store.last_seqs(self.keyids) == self.seqs)
+
+    def changed_seqs(self) -> dict[str, int]:
+        return {k: v for k, v in self.seq.last_seq.items() if self.seqs.get(k) != v}
+
+
 class LogWriter:
     """Appends statements of one pact to one store; signs a checkpoint per batch."""
 
@@ -73,6 +114,7 @@ class LogWriter:
         self.max_lead = max_lead
         self.last_checkpoint: str | None = None  # the note signed for the last batch that appended
         self.appended: list[tuple[int, SignedStatement]] = []  # (index, statement) durably appended by the last call
+        self._keyids = sorted(pact.key_owner)  # every key's seq is read in one query per batch
         store.bind(pact.pact, pact.digest, pact.origin)
         if store.checkpoint() is None:
             with store.write():
@@ -87,7 +129,11 @@ class LogWriter:
         self.appended = []
         results: list[Result | None] = [None] * len(envelopes)
         good: list[tuple[int, SignedStatement]] = []
-        for i, ss in enumerate(self._check(envelopes)):
+        # Sequenced as results stream in, against the head read now (no lock), so that this
+        # process sequences while the pool still verifies; under the lock the batch is stored
+        # as planned if the head has not moved, else sequenced again there.
+        plan = _Plan(self.store, self._keyids)
+        for i, ss in enumerate(self._checked(envelopes)):
             if isinstance(ss, Rejection):
                 results[i] = Refused(ss.code, ss.detail)
             elif now is not None and now - ss.statement.t > self.max_skew:
@@ -98,16 +144,22 @@ class LogWriter:
                                      format_time(now))
             else:
                 good.append((i, ss))
+                results[i] = plan.admit(ss, now)
         if good:
-            self._sequence(good, results, now)
+            self._store(plan, good, results, now)
         return [r if r is not None else Refused("malformed", "internal: no result") for r in results]
 
-    def _check(self, envelopes: Sequence[Any]) -> list[Checked]:
-        """One result per envelope; a fault checking one envelope is its own ``malformed``, never the batch's."""
+    def _checked(self, envelopes: Sequence[Any]) -> Iterator[Checked]:
+        """One result per envelope, in order; a fault checking one envelope is its own ``malformed``, never the batch's."""
+        done = 0
         try:
-            return self.checker.check(envelopes)
-        except Exception:  # noqa: BLE001 - a checker fault: check each envelope alone so only its author is refused
-            return [self._check_alone(e) for e in envelopes]
+            for c in self.checker.stream(envelopes):
+                yield c
+                done += 1
+        except Exception:  # noqa: BLE001 - a checker fault: check the rest alone so only its author is refused
+            log.debug("the checker failed; checking the rest of the batch one by one", exc_info=True)
+            for e in envelopes[done:]:
+                yield self._check_alone(e)
 
     def _check_alone(self, envelope: Any) -> Checked:
         try:
@@ -116,35 +168,20 @@ class LogWriter:
             log.debug("checking one envelope failed", exc_info=True)
             return Rejection("malformed", UNCHECKABLE)
 
-    def _sequence(self, good: list[tuple[int, SignedStatement]], results: list[Result | None], now: int | None) -> None:
-        appended: list[tuple[int, SignedStatement]] = []
+    def _store(self, plan: _Plan, good: list[tuple[int, SignedStatement]], results: list[Result | None],
+               now: int | None) -> None:
         with self.store.write():
-            size, last_time = self.store.head()
-            seqs = self.store.last_seqs(sorted({ss.keyid for _, ss in good}))
-            seq = Sequencer(dict(seqs), last_time, self.store.floor())
-            cr = self.store.compact_range(size)
-            leaves: list[bytes] = []
-            nodes: list[tuple[int, int, bytes]] = []
-            for i, ss in good:
-                try:
-                    seq.admit(ss)
-                except Rejection as r:
-                    log_time = format_time(max(now, seq.last_time, seq.floor)) if now is not None else None
-                    results[i] = Refused(r.code, r.detail, log_time if r.code == "time-order" else None)
-                    continue
-                lh = merkle.leaf_hash(ss.leaf)
-                nodes.extend(cr.append(lh))
-                results[i] = Accepted(size + len(leaves), lh)
-                appended.append((size + len(leaves), ss))
-                leaves.append(ss.leaf)
-            if not leaves:
+            if not plan.current(self.store):  # another writer appended, or a status raised the floor
+                plan = _Plan(self.store, self._keyids)
+                for i, ss in good:
+                    results[i] = plan.admit(ss, now)
+            if not plan.leaves:
                 return
-            changed = {k: v for k, v in seq.last_seq.items() if seqs.get(k) != v}
-            self.store.put_entries(size, leaves, nodes, changed, seq.last_time)
-            note = self.sign_checkpoint(cr.size, cr.root()).render()
-            self.store.put_checkpoint(cr.size, note)
+            self.store.put_entries(plan.size, plan.leaves, plan.nodes, plan.changed_seqs(), plan.seq.last_time)
+            note = self.sign_checkpoint(plan.cr.size, plan.cr.root()).render()
+            self.store.put_checkpoint(plan.cr.size, note)
             self.last_checkpoint = note
-        self.appended = appended  # committed
+        self.appended = plan.appended  # committed
 
     def sign_checkpoint(self, size: int, root: bytes) -> Note:
         cp = Checkpoint(self.pact.origin, size, root)

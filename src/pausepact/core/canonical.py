@@ -37,12 +37,15 @@ def canonical(obj: Any) -> bytes:
 
 
 def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in pairs:
-        if k in out:
+    out = dict(pairs)
+    if len(out) == len(pairs):
+        return out
+    seen: set[str] = set()  # a duplicate: name the first one repeated
+    for k, _ in pairs:
+        if k in seen:
             raise JsonError(f"duplicate member {k!r}")
-        out[k] = v
-    return out
+        seen.add(k)
+    raise JsonError("duplicate member")  # unreachable: dict() dropped a repeated name
 
 
 def _constant(name: str) -> Any:
