@@ -1,5 +1,4 @@
-"""P1 ids: ``pact`` matches ``[a-z0-9-]+``; party, level, indicator and red-line ids match
-``[A-Za-z0-9_.-]+``, at most 64 characters; party ids, levels and red-line ids are unique."""
+"""P1 ids: what an id may look like, and which ids must be unique."""
 
 from __future__ import annotations
 
@@ -16,6 +15,8 @@ MAX_NAME = 64
 
 
 def p1_ids(draft: Draft, out: Findings) -> None:
+    """``pact`` matches ``[a-z0-9-]+``; party, level, indicator and red-line ids match
+    ``[A-Za-z0-9_.-]+``, at most 64 characters; party ids, levels and red-line ids are unique."""
     pact = draft.doc.get("pact")
     if isinstance(pact, str) and not _PACT_ID.fullmatch(pact):
         out.error("P1", ("pact",), f"pact id {_shown(pact)} must match [a-z0-9-]+")
