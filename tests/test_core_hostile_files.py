@@ -117,6 +117,7 @@ def test_duration_bounds_are_errors_at_the_value(old: str, new: str, needle: str
     text = BASE.replace(old, new, 1)
     line, col, msg = only_error(text)
     assert (line, col) == position(text, new, new.index(needle)) and fragment in msg, (line, col, msg)
+    assert msg.startswith("P6: "), msg  # the rule of contract section 1 it breaks
 
 
 @pytest.mark.parametrize("old,new", [

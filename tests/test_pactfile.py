@@ -180,7 +180,7 @@ def test_cli_check_format_and_exit_codes(tmp_path: Path, example_text: str) -> N
     r = run_cli("check", str(bad))
     assert r.returncode == 1
     line = line_of(bad_text, "raise: hightened")
-    assert re.search(rf"^{re.escape(str(bad))}:{line}:\d+: error: .*unknown level 'hightened'", r.stdout, re.M), r.stdout
+    assert re.search(rf"^{re.escape(str(bad))}:{line}:\d+: error: P5: unknown level 'hightened'", r.stdout, re.M), r.stdout
     assert "Traceback" not in r.stdout + r.stderr
 
 
