@@ -21,6 +21,8 @@ CORE = f"{PACKAGE}.core"
 KNOWN_CORE_CIRCLES: set[frozenset[str]] = {
     # Engine.snapshot()/from_snapshot() import module snapshot, whose load() builds an Engine
     frozenset({"pausepact.core.engine.machine", "pausepact.core.engine.snapshot"}),
+    # pact imports the red-line registry; redlines names pact.RedLine in its signatures (under TYPE_CHECKING)
+    frozenset({"pausepact.core.pact", "pausepact.core.redlines"}),
 }
 
 
