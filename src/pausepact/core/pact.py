@@ -102,7 +102,7 @@ class Effective(_Strict):
 
 
 class Party(_Strict):
-    id: Id
+    id: Name  # P1: party ids match [A-Za-z0-9_.-]+ (they are also note key names: no space or +)
     name: str = Field(min_length=1)
     role: PartyRole
     keys: list[Annotated[str, Field(pattern=KEY_PATTERN)]] = Field(min_length=1)
