@@ -146,7 +146,7 @@ def main() -> None:
         for i, c in enumerate(checker.stream(lines)):
             engine.apply(i, c)
             if i in (20000, len(lines) // 2):
-                sizes.append(len(pickle.dumps({k: v for k, v in vars(engine).items() if k not in ("pact", "timeline")})))
+                sizes.append(len(pickle.dumps({k: v for k, v in vars(engine).items() if k not in ("pact", "timeline", "closed")})))
     total = time.perf_counter() - t
     n = len(lines)
     print(f"replay of {n:,} statements with signature checks ({os.cpu_count()} cores): {total:.1f}s, {n / total:,.0f} statements/s")
@@ -167,7 +167,7 @@ def main() -> None:
     q = sorted(times)
     print(f"apply one entry at {n:,} entries: p50 {q[len(q) // 2] * 1e3:.3f} ms, p99 {q[int(len(q) * .99)] * 1e3:.3f} ms, "
           f"mean {statistics.mean(times) * 1e3:.3f} ms (engine only; Ed25519 check of it ≈0.1 ms more)")
-    final = len(pickle.dumps({k: v for k, v in vars(engine).items() if k not in ("pact", "timeline")}))
+    final = len(pickle.dumps({k: v for k, v in vars(engine).items() if k not in ("pact", "timeline", "closed")}))
     print(f"engine state (without history lists) after {sizes and 'early/half/end'}: {sizes + [final]} bytes")
     t0 = time.perf_counter()
     state = engine.state_at()

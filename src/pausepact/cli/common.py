@@ -15,7 +15,7 @@ from rich.console import Console
 
 from ..core.durations import TimeFormatError, parse_time
 from ..errors import InputError
-from ..printable import plain
+from ..printable import plain as plain  # re-exported: the commands print through it
 
 # emoji off: a party's ":warning:" is text, not a picture
 out = Console(highlight=False, soft_wrap=True, emoji=False)
