@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pausepact.core.canonical import canonical
-from pausepact.core.engine import Engine, replay
+from pausepact.core.engine import Engine, replay, snapshot
 from pausepact.core.statements import Rejection
 
 from .factory import make_pact
@@ -30,10 +30,10 @@ def test_restore_then_apply_the_rest_equals_a_full_replay(hist: list[Any], where
     engine = Engine(PACT)
     for i, e in enumerate(entries[:n]):
         engine.apply(i, e)
-    data = engine.snapshot()
-    restored = Engine.from_snapshot(PACT, data)
+    data = snapshot.dump(engine)
+    restored = snapshot.load(PACT, data)
     assert restored.size == n and json.loads(data)["tree_size"] == n
-    assert restored.snapshot() == data
+    assert snapshot.dump(restored) == data
     for i, e in enumerate(entries[n:], start=n):
         restored.apply(i, e)
     assert canonical(restored.state_at(end)) == canonical(replay(PACT, entries, end))
@@ -56,7 +56,7 @@ def test_restore_at_every_prefix_equals_the_engine_it_came_from(hist: list[Any])
     engine = Engine(PACT)
     for i, e in enumerate(entries):
         engine.apply(i, e)
-        restored = Engine.from_snapshot(PACT, engine.snapshot())
+        restored = snapshot.load(PACT, snapshot.dump(engine))
         t = engine.last_time if engine.last_time is not None else 0
         assert canonical(restored.state_at(t)) == canonical(engine.state_at(t))
         assert canonical(restored.state_at(t, light=True)) == canonical(engine.state_at(t, light=True))
@@ -82,20 +82,20 @@ def _engine_with_history() -> Engine:
 
 
 def test_a_snapshot_of_another_pact_or_version_is_refused() -> None:
-    data = _engine_with_history().snapshot()
+    data = snapshot.dump(_engine_with_history())
     other, _ = make_pact(min_developers=2)
     with pytest.raises(ValueError, match="pact"):
-        Engine.from_snapshot(other, data)
+        snapshot.load(other, data)
     doc = json.loads(data)
     doc["version"] = 2
     with pytest.raises(ValueError, match="version"):
-        Engine.from_snapshot(PACT, canonical(doc))
+        snapshot.load(PACT, canonical(doc))
 
 
 @pytest.mark.parametrize("bad", [b"", b"[]", b"{", b'{"format": "pausepact-engine-snapshot"}', b"\xff\xfe"])
 def test_bytes_that_are_not_a_snapshot_are_refused(bad: bytes) -> None:
     with pytest.raises(ValueError, match="engine snapshot"):
-        Engine.from_snapshot(PACT, bad)
+        snapshot.load(PACT, bad)
 
 
 def _paths(x: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -114,7 +114,7 @@ def _paths(x: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
 def test_a_tampered_snapshot_is_refused_or_a_working_engine(data: st.DataObject) -> None:
     """Any one value replaced by a value of another type or an unknown name: ValueError, never anything else."""
     engine = _engine_with_history()
-    doc = json.loads(engine.snapshot())
+    doc = json.loads(snapshot.dump(engine))
     paths = [p for p in _paths(doc["state"]) if p]
     path = data.draw(st.sampled_from(paths))
     new = data.draw(st.sampled_from([None, "x", -1, 1.5, True, [], {}, "pause", "lab-a", 10**6]))
@@ -123,7 +123,7 @@ def test_a_tampered_snapshot_is_refused_or_a_working_engine(data: st.DataObject)
         target = target[k]
     target[path[-1]] = new
     try:
-        restored = Engine.from_snapshot(PACT, canonical(doc))
+        restored = snapshot.load(PACT, canonical(doc))
     except ValueError:
         return
     # accepted: then it is a consistent engine that answers and takes entries without crashing
@@ -136,6 +136,6 @@ def test_a_view_takes_no_entries_and_has_no_snapshot() -> None:
     engine = _engine_with_history()
     view = engine.view(engine.last_time or 0)
     with pytest.raises(ValueError):
-        view.snapshot()
+        snapshot.dump(view)
     with pytest.raises(ValueError):
         view.apply(view.size, Rejection("bad-signature", "x"))

@@ -15,7 +15,7 @@ import pytest
 from pausepact.checking import EnvelopeChecker
 from pausepact.core.canonical import canonical
 from pausepact.core.durations import format_time, parse_time
-from pausepact.core.engine import Engine
+from pausepact.core.engine import snapshot
 from pausepact.log import Accepted, LogWriter
 from pausepact.server.snapshot_seal import log_keys, seal, unseal
 from pausepact.store import Snapshot, open_store
@@ -132,7 +132,7 @@ def test_a_snapshot_rewritten_in_the_database_is_ignored_and_the_log_replayed(st
     assert sealed is not None  # the server signed what it wrote
     forged = tampered(sealed, pact.resting)
     # the forgery decodes and would show another state (N2 on 109f6be: served as is)
-    fake_engine = Engine.from_snapshot(pact, forged)
+    fake_engine = snapshot.load(pact, forged)
     assert canonical(fake_engine.state_at(END)) != honest
     assert json.loads(canonical(fake_engine.state_at(END)))["level"] == pact.resting != json.loads(honest)["level"]
     prefix = snap.data[:len(snap.data) - len(sealed)]  # magic and the log key's signature over the honest bytes

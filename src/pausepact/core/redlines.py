@@ -33,10 +33,32 @@ import math
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar, Protocol
+from typing import ClassVar, Protocol
 
-if TYPE_CHECKING:
-    from .pact import RedLine
+
+class RedLine(Protocol):
+    """What a kind reads of a red line: its terms as the pact states them (``core.pact.RedLine`` is one).
+
+    A protocol rather than the pact's model, so that the pact can ask this module which kind a red line is
+    without an import circle.
+    """
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def indicator(self) -> str | None: ...
+    @property
+    def at_least(self) -> float | None: ...
+    @property
+    def at_most(self) -> float | None: ...
+    @property
+    def for_(self) -> int | None: ...
+    @property
+    def doubling_within(self) -> int | None: ...
+    @property
+    def window(self) -> int | None: ...
+    @property
+    def overdue(self) -> int | None: ...
 
 DAY = 86400
 

@@ -47,12 +47,13 @@ from ..core import merkle
 from ..core.canonical import canonical
 from ..core.durations import parse_time
 from ..core.engine import Engine, status_core
+from ..core.engine import snapshot as engine_snapshot
 from ..core.notes import Note, NoteError, parse_checkpoint, parse_note, verify_cosignature
 from ..core.pact import Pact
 from ..core.statements import SignedStatement
 from ..core.status import StatusError, decode_core, signing_monitors, status_envelope
 from ..log import DEFAULT_MAX_LEAD, LogWriter, Result
-from ..store import is_database_error, open_store
+from ..store import Snapshot, is_database_error, open_store
 from ..store.base import MAX_INDEX
 from .snapshot_seal import log_keys, seal, unseal
 
@@ -301,21 +302,13 @@ class LogService:
         snap = self.follow_store.snapshot()
         if snap is None:
             return
-        from_snapshot = getattr(Engine, "from_snapshot", None)
-        why = None
-        if from_snapshot is None:
-            why = "this engine cannot read snapshots"
-        elif snap.pact_digest != self.pact.digest:
-            why = f"it is of pact {snap.pact_digest}"
-        elif not 0 < snap.size <= self.follow_store.size():
-            why = f"it covers {snap.size} entries and the log has {self.follow_store.size()}"
-        elif merkle.root(self.follow_store.node, snap.size) != snap.root:
-            why = "its tree is not this log's"
-        elif (engine_bytes := unseal(log_keys(self.pact), snap)) is None:
+        why = self._unfit(snap)
+        engine_bytes = unseal(log_keys(self.pact), snap) if why is None else None
+        if why is None and engine_bytes is None:
             why = "it is not signed by this pact's log key"
-        if why is None:
+        if engine_bytes is not None:
             try:
-                engine = from_snapshot(self.pact, engine_bytes)  # type: ignore[misc]
+                engine = engine_snapshot.load(self.pact, engine_bytes)
                 if engine.size != snap.size:
                     why = f"it decodes to {engine.size} entries, not {snap.size}"
             except Exception as e:  # noqa: BLE001 - a damaged snapshot costs a full replay, never the server
@@ -328,11 +321,20 @@ class LogService:
         self._snapshot_size = snap.size
         log.info("engine restored from its snapshot at %d entries", snap.size)
 
+    def _unfit(self, snap: Snapshot) -> str | None:
+        """Why a stored snapshot cannot be this log's (None: it may be, if its seal verifies)."""
+        if snap.pact_digest != self.pact.digest:
+            return f"it is of pact {snap.pact_digest}"
+        if not 0 < snap.size <= self.follow_store.size():
+            return f"it covers {snap.size} entries and the log has {self.follow_store.size()}"
+        if merkle.root(self.follow_store.node, snap.size) != snap.root:
+            return "its tree is not this log's"
+        return None
+
     def _maybe_snapshot(self) -> None:
         """Write a snapshot every ``snapshot_every`` entries, or after ``snapshot_seconds`` if the log grew."""
-        snapshot = getattr(self.engine, "snapshot", None)
         size = self.engine.size
-        if snapshot is None or size == self._snapshot_size or size == 0:
+        if size == self._snapshot_size or size == 0:
             return
         if size - self._snapshot_size < self.cfg.snapshot_every and \
                 time.monotonic() - self._snapshot_real < self.cfg.snapshot_seconds:
@@ -340,7 +342,7 @@ class LogService:
         self._snapshot_real = time.monotonic()
         try:
             with self.engine_lock:
-                data = snapshot()
+                data = engine_snapshot.dump(self.engine)
             root = merkle.root(self.follow_store.node, size)
             self.follow_store.put_snapshot(seal(self.cfg.log_key, self.pact.digest, size, root, data))
         except Exception as e:  # a snapshot is an optimisation: failing one never stops the follower

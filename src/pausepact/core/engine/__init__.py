@@ -2,11 +2,12 @@
 
 Inside, dependencies point one way: ``machine`` (the rules) imports ``state`` (the state
 JSON, built from what ``SettledEngine`` exposes) and the engine's parts (``model``,
-``evidence``, ``history``); none of them imports ``machine`` (``snapshot``, which
-rebuilds an Engine, is the one exception left).
+``evidence``, ``history``); none of them imports ``machine``. ``snapshot`` (``dump``
+and ``load``: an engine saved and restored) imports ``machine`` and nothing imports it back.
 """
 
+from . import snapshot
 from .machine import Engine, replay
 from .state import SettledEngine, full_state, light_state, status_core
 
-__all__ = ["Engine", "SettledEngine", "full_state", "light_state", "replay", "status_core"]
+__all__ = ["Engine", "SettledEngine", "full_state", "light_state", "replay", "snapshot", "status_core"]

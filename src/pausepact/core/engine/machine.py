@@ -49,7 +49,7 @@ Cost: an entry costs the live state, not the history. Closed proposals and the
 history lists are append-only ``Chronicle``s that views share; what time alone
 may change waits in ``agenda`` (a heap); a pass judges only the proposals whose
 votes meet or defeat their quorum, queued ones, and runs whose flop or limit
-changed. ``snapshot``/``from_snapshot`` (module ``snapshot``) save and restore
+changed. Module ``snapshot`` (``dump``/``load``) saves and restores
 the whole state.
 
 Example::
@@ -233,25 +233,6 @@ class Engine:
             setattr(view, name, set(getattr(self, name)))
         view.settle(as_of)
         return view
-
-    def snapshot(self) -> bytes:
-        """The whole state as canonical JSON (versioned; names the pact, its digest and ``size``).
-
-        ``Engine.from_snapshot(pact, data)`` gives back an engine that behaves as this one:
-        applying the entries from ``size`` on gives states byte-identical to a full replay.
-        """
-        if self.is_view:
-            raise ValueError("a view of the engine has no snapshot; snapshot the engine")
-        from .snapshot import dump
-
-        return dump(self)
-
-    @classmethod
-    def from_snapshot(cls, pact: Pact, data: bytes) -> Engine:
-        """The engine ``data`` (from ``snapshot``) holds; ValueError on another pact or malformed data."""
-        from .snapshot import load
-
-        return load(pact, data)
 
     # ------------------------------------------------------------------ time
 

@@ -14,17 +14,15 @@ order they were made) are written as lists, since canonical JSON sorts members.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..canonical import JsonError, canonical, strict_loads
 from ..pact import Pact
 from ..sequence import Sequencer
 from .evidence import Report
 from .history import Chronicle
+from .machine import Engine
 from .model import PendingReport, Proposal, Run, Scope
-
-if TYPE_CHECKING:
-    from .machine import Engine
 
 FORMAT = "pausepact-engine-snapshot"
 VERSION = 1
@@ -32,7 +30,13 @@ _NEVER = -(2**62)  # Sequencer's "no time yet": beyond JSON's exact integers, so
 
 
 def dump(engine: Engine) -> bytes:
-    """Canonical JSON of ``engine``'s whole state (live and history)."""
+    """Canonical JSON of ``engine``'s whole state (live and history); versioned, naming the pact, its digest and size.
+
+    ``load(pact, data)`` gives back an engine that behaves as this one: applying the entries from ``size`` on
+    gives states byte-identical to a full replay. A view (``Engine.view``) has no snapshot: ValueError.
+    """
+    if engine.is_view:
+        raise ValueError("a view of the engine has no snapshot; snapshot the engine")
     e = engine
     seq = e.seq
     state = {
@@ -71,8 +75,6 @@ def dump(engine: Engine) -> bytes:
 
 def load(pact: Pact, data: bytes) -> Engine:
     """The engine ``data`` was dumped from, for ``pact``; ValueError on any mismatch or malformed data."""
-    from .machine import Engine
-
     try:
         doc = strict_loads(data)
     except JsonError as e:
