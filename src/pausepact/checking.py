@@ -119,8 +119,10 @@ class EnvelopeChecker:
         if len(envelopes) < SERIAL_BELOW or self.workers <= 1:
             yield from (check_one(e, self.pact) for e in envelopes)
             return
-        # small batches (the server's) are split so that every worker gets a share
-        size = max(8, min(chunk, -(-len(envelopes) // (4 * self.workers))))
+        # small batches (the server's) are split so that every worker gets a share; large ones in
+        # 4 shares per worker, so the workers start while later chunks are still being decoded
+        parts = 4 * self.workers if len(envelopes) >= 64 * self.workers else self.workers
+        size = max(8, min(chunk, -(-len(envelopes) // parts)))
         in_flight: deque[tuple[list[Checked], Future[list[bool]] | None]] = deque()
         for start in range(0, len(envelopes), size):
             decoded = [decode_one(e, self.pact) for e in envelopes[start:start + size]]

@@ -113,15 +113,17 @@ def canonical_object(data: bytes) -> dict[str, Any] | None:
     ``canonical`` of it is ``data``: a duplicate member, an escape, a number
     written otherwise or out of range all change the re-encoded bytes.
     """
+    if data.count(b"{") + data.count(b"[") > 64:
+        return None  # possibly nested deeper than canonical_fast goes (rfc8785 decides: it may refuse)
     try:
         obj = _plain_loads(data.decode("ascii"))
-    except (ValueError, RecursionError, _NotPlain):
+        if type(obj) is not dict:
+            return None
+        # every member name is text and every number is in canonical_fast's range: the C encoder's
+        # bytes are RFC 8785's, so equal bytes mean canonical input
+        text = c_encode(obj)
+    except (ValueError, TypeError, RecursionError, _NotPlain):
         return None
-    if type(obj) is not dict:
-        return None
-    # every member name is text and every number is in canonical_fast's range: the C encoder's
-    # bytes are RFC 8785's, so equal bytes mean canonical input
-    text = c_encode(obj)
     return obj if text.isascii() and text.encode("ascii") == data else None
 
 
