@@ -39,6 +39,9 @@ MAX_ENVELOPE_BYTES = 64 * 1024 * 4 // 3 + 4096  # a full payload, base64'd, plus
 ErrorCode = Literal["malformed", "payload-type", "too-large", "bad-signature", "unknown-key", "wrong-pact",
                     "bad-seq", "bad-time", "time-order", "skew", "role", "body"]
 STATEMENT_MEMBERS = frozenset({"type", "pact", "pact_digest", "party", "seq", "time", "body"})
+_MEMBER_TYPES = (("type", str), ("pact", str), ("pact_digest", str), ("party", str), ("time", str), ("body", dict))
+_ENVELOPE_MEMBERS = frozenset({"payloadType", "payload", "signatures"})
+_SIGNATURE_MEMBERS = frozenset({"keyid", "sig"})
 ROLE_MAY = {
     "developer": frozenset({"sign", "report", "attest", "propose", "run", "ack"}),
     "monitor": frozenset({"sign", "report", "countersign", "propose", "vote", "cancel", "ack"}),
@@ -301,7 +304,7 @@ def decode_envelope(envelope: Any, pact: Pact) -> SignedStatement:
 def _decode(envelope: Any, pact: Pact) -> SignedStatement:
     if isinstance(envelope, (bytes, str)):
         envelope = parse_envelope_json(envelope)
-    if not isinstance(envelope, dict) or set(envelope) != {"payloadType", "payload", "signatures"}:
+    if not isinstance(envelope, dict) or envelope.keys() != _ENVELOPE_MEMBERS:
         raise Rejection("malformed", "an envelope has exactly payloadType, payload and signatures")
     if envelope["payloadType"] != STATEMENT_TYPE:
         raise Rejection("payload-type", f"payloadType must be {STATEMENT_TYPE!r}")
@@ -309,7 +312,7 @@ def _decode(envelope: Any, pact: Pact) -> SignedStatement:
     if not isinstance(sigs, list) or len(sigs) != 1:
         raise Rejection("malformed", "a statement carries exactly one signature")
     s = sigs[0]
-    if not isinstance(s, dict) or set(s) != {"keyid", "sig"} or not isinstance(s["keyid"], str) or not isinstance(s["sig"], str):
+    if not isinstance(s, dict) or s.keys() != _SIGNATURE_MEMBERS or not isinstance(s["keyid"], str) or not isinstance(s["sig"], str):
         raise Rejection("malformed", "a signature is {keyid, sig}")
     if not isinstance(envelope["payload"], str):
         raise Rejection("malformed", "payload must be base64 text")
@@ -330,10 +333,9 @@ def _decode(envelope: Any, pact: Pact) -> SignedStatement:
                 raise Rejection("malformed", "payload is not the RFC 8785 canonical form of its JSON")
         except JsonError as e:
             raise Rejection("malformed", f"payload: {e}") from None
-    if not isinstance(obj, dict) or set(obj) != STATEMENT_MEMBERS:
+    if not isinstance(obj, dict) or obj.keys() != STATEMENT_MEMBERS:
         raise Rejection("malformed", "a statement has exactly type, pact, pact_digest, party, seq, time, body")
-    types = {"type": str, "pact": str, "pact_digest": str, "party": str, "time": str, "body": dict}
-    for name, typ in types.items():
+    for name, typ in _MEMBER_TYPES:
         if not isinstance(obj[name], typ):
             raise Rejection("malformed", f"statement member {name} has the wrong type")
     seq = obj["seq"]
