@@ -19,53 +19,42 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
-import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from .bodies import Body
 from .canonical import JsonError, canonical, canonical_object, strict_loads
-from .durations import TimeFormatError, is_time, parse_time
+from .durations import TimeFormatError, parse_time
 from .keys import b64decode_strict, keyid, verify_ed25519
 from .pact import Pact
+from .rejection import ErrorCode, Rejection
+from .statement_types import ROLE_MAY, UNIT_RANGES, read_body
 
 STATEMENT_TYPE = "application/vnd.pausepact.statement+json"
 MAX_PAYLOAD_BYTES = 64 * 1024
 MAX_ENVELOPE_BYTES = 64 * 1024 * 4 // 3 + 4096  # a full payload, base64'd, plus the signature
 
-ErrorCode = Literal["malformed", "payload-type", "too-large", "bad-signature", "unknown-key", "wrong-pact",
-                    "bad-seq", "bad-time", "time-order", "skew", "role", "body"]
 STATEMENT_MEMBERS = frozenset({"type", "pact", "pact_digest", "party", "seq", "time", "body"})
 _MEMBER_TYPES = (("type", str), ("pact", str), ("pact_digest", str), ("party", str), ("time", str), ("body", dict))
 _ENVELOPE_MEMBERS = frozenset({"payloadType", "payload", "signatures"})
 _SIGNATURE_MEMBERS = frozenset({"keyid", "sig"})
-ROLE_MAY = {
-    "developer": frozenset({"sign", "report", "attest", "propose", "run", "ack"}),
-    "monitor": frozenset({"sign", "report", "countersign", "propose", "vote", "cancel", "ack"}),
-    "log": frozenset(),
-}
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
-_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
-
-
-class Rejection(Exception):
-    """An entry that fails Validity: ``code`` is the contract's error code."""
-
-    def __init__(self, code: ErrorCode, detail: str) -> None:
-        super().__init__(code, detail)  # both in args, so it pickles across processes
-        self.code: ErrorCode = code
-        self.detail = detail
-
-    def __str__(self) -> str:
-        return f"{self.code}: {self.detail}"
+__all__ = ["MAX_ENVELOPE_BYTES", "MAX_PAYLOAD_BYTES", "ROLE_MAY", "STATEMENT_MEMBERS", "STATEMENT_TYPE", "UNIT_RANGES",
+           "ErrorCode", "Rejection", "SignedStatement", "Statement", "b64", "check", "check_body", "decode_envelope",
+           "pae", "parse_envelope_json", "sign_envelope", "sign_statement", "verify_signature"]
 
 
 @dataclass(frozen=True)
 class Statement:
-    """A decoded statement; ``t`` is ``time`` in epoch seconds."""
+    """A decoded statement; ``t`` is ``time`` in epoch seconds.
+
+    ``body`` is the body's JSON exactly as signed; ``content`` is the same body as its
+    typed model (``core.bodies``, per ``core.statement_types.TYPES``), what readers use.
+    """
 
     type: str
     pact: str
@@ -75,6 +64,7 @@ class Statement:
     time: str
     body: Mapping[str, Any]
     t: int = field(compare=False)
+    content: Body = field(compare=False)
 
     def to_json(self) -> dict[str, Any]:
         return {"type": self.type, "pact": self.pact, "pact_digest": self.pact_digest, "party": self.party,
@@ -124,24 +114,7 @@ def sign_statement(statement: Mapping[str, Any], key: Ed25519PrivateKey) -> dict
     return sign_envelope(STATEMENT_TYPE, dict(statement), key)
 
 
-# ---- body rules (contract section 2) ----
-
-def _number(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-
-
-# contract v2 section 8 "Opening", applied to public reports too (a deliberate change of v1 validity)
-UNIT_RANGES: dict[str, tuple[float, float]] = {"ratio": (0, 1), "percent": (0, 100)}
-
-
-def _in_unit_range(value: float, unit: str) -> str | None:
-    """None when ``value`` lies in ``unit``'s range, else the problem: ratio [0, 1], percent [0, 100], other units >= 0."""
-    low, high = UNIT_RANGES.get(unit, (0, math.inf))
-    if low <= value <= high:
-        return None
-    shown = f"[{low:g}, {high:g}]" if math.isfinite(high) else f">= {low:g}"
-    return f"value {value!r} is outside the range of unit {unit!r}: {shown}"
-
+# ---- body rules (contract section 2): one table, core.statement_types ----
 
 @functools.lru_cache(maxsize=4096)
 def _epoch(text: str) -> int:
@@ -149,129 +122,12 @@ def _epoch(text: str) -> int:
     return parse_time(text)
 
 
-def _time_or_none(v: Any) -> int | None:
-    """Epoch seconds of a well-formed contract time (as ``is_time`` decides), else None."""
-    if not isinstance(v, str):
-        return None
-    try:
-        return _epoch(v)
-    except TimeFormatError:
-        return None
+def check_body(type_: str, body: Mapping[str, Any], party: str, t: int, pact: Pact) -> Body:
+    """The typed body of a statement by ``party`` at epoch ``t``, from the table of statement types.
 
-
-def _text(v: Any) -> bool:
-    return isinstance(v, str) and len(v) > 0
-
-
-def _evidence(v: Any) -> str | None:
-    if not isinstance(v, dict):
-        return "evidence must be an object"
-    extra = set(v) - {"digest", "source", "uri"}
-    if extra or not {"digest", "source"} <= set(v):
-        return "evidence has exactly digest, source and optional uri"
-    if not isinstance(v["digest"], str) or not _DIGEST.fullmatch(v["digest"]):
-        return "evidence.digest must be sha256:<64 lowercase hex>"
-    if not isinstance(v["source"], str) or ("uri" in v and not isinstance(v["uri"], str)):
-        return "evidence.source and evidence.uri must be text"
-    return None
-
-
-def _members(body: Mapping[str, Any], required: set[str], optional: frozenset[str] = frozenset()) -> str | None:
-    missing = required - set(body)
-    extra = set(body) - required - optional
-    if missing:
-        return f"body lacks {', '.join(sorted(missing))}"
-    if extra:
-        return f"body has unexpected {', '.join(sorted(extra))}"
-    return None
-
-
-def check_body(st: Statement, pact: Pact) -> None:
-    """Raise Rejection(``body`` or ``role``) unless the body fits the type, the pact and the role."""
-    role = pact.party_by_id[st.party].role
-    if st.type not in ROLE_MAY["developer"] | ROLE_MAY["monitor"]:
-        raise Rejection("malformed", f"unknown statement type {st.type!r}")
-    if st.type not in ROLE_MAY[role]:
-        raise Rejection("role", f"a {role} may not make a {st.type!r} statement")
-    b = st.body
-    problem: str | None = None
-    t = st.type
-    if t == "sign":
-        problem = _members(b, set())
-    elif t == "report":
-        problem = _members(b, {"indicator", "value", "measured_at"}, frozenset({"subject", "evidence"}))
-        if problem is None:
-            ind = pact.indicators.get(b["indicator"]) if isinstance(b["indicator"], str) else None
-            if ind is None:
-                problem = f"unknown indicator {b['indicator']!r}"
-            elif not _number(b["value"]):
-                problem = "value must be a finite number"
-            elif (err := _in_unit_range(b["value"], ind.unit)) is not None:
-                problem = err
-            elif (measured := _time_or_none(b["measured_at"])) is None:
-                problem = "measured_at must be a time YYYY-MM-DDTHH:MM:SSZ"
-            elif measured > st.t:
-                problem = f"measured_at {b['measured_at']} is after the statement's time {st.time}: nobody reports a future measurement"
-            elif "evidence" in b and (err := _evidence(b["evidence"])):
-                problem = err
-            elif ind.reported_by != role:
-                raise Rejection("role", f"{b['indicator']!r} is reported by a {ind.reported_by}, not a {role}")
-            elif role == "developer" and "subject" in b:
-                problem = "a developer reports about itself: no subject"
-            elif role == "monitor" and (not isinstance(b.get("subject"), str) or
-                                        pact.party_by_id.get(b["subject"]) is None or
-                                        pact.party_by_id[b["subject"]].role != "developer"):
-                problem = "a monitor's report names a developer as subject"
-    elif t == "countersign":
-        problem = _members(b, {"statement"})
-        if problem is None and not (isinstance(b["statement"], str) and _HEX64.fullmatch(b["statement"])):
-            problem = "statement must be the lowercase hex SHA-256 of the report's payload"
-    elif t == "attest":
-        problem = _members(b, {"claim", "level"}, frozenset({"evidence"}))
-        if problem is None:
-            if not _text(b["claim"]):
-                problem = "claim must be text"
-            elif b["level"] not in pact.levels:
-                problem = f"unknown level {b['level']!r}"
-            elif "evidence" in b and (err := _evidence(b["evidence"])):
-                problem = err
-    elif t == "propose":
-        problem = _members(b, {"id", "action", "level"}, frozenset({"party"}))
-        if problem is None:
-            if not _text(b["id"]):
-                problem = "id must be text"
-            elif b["action"] not in ("raise", "resume"):
-                problem = "action must be 'raise' or 'resume'"
-            elif b["level"] not in pact.levels:
-                problem = f"unknown level {b['level']!r}"
-            elif "party" in b and (not isinstance(b["party"], str) or b["party"] not in pact.developers):
-                problem = "party must be a developer of the pact"
-    elif t == "vote":
-        problem = _members(b, {"proposal", "choice"})
-        if problem is None and not (_text(b["proposal"]) and b["choice"] in ("yes", "no")):
-            problem = "vote needs a proposal id and choice 'yes' or 'no'"
-    elif t == "cancel":
-        problem = _members(b, {"proposal", "reason"})
-        if problem is None and not (_text(b["proposal"]) and isinstance(b["reason"], str)):
-            problem = "cancel needs a proposal id and a reason"
-    elif t == "run":
-        problem = _members(b, {"run", "event", "flop"})
-        if problem is None:
-            if not _text(b["run"]):
-                problem = "run must be text"
-            elif b["event"] not in ("start", "heartbeat", "stop"):
-                problem = "event must be start, heartbeat or stop"
-            elif not _number(b["flop"]) or b["flop"] < 0:
-                problem = "flop must be a finite number >= 0"
-    elif t == "ack":
-        problem = _members(b, {"level", "since"})
-        if problem is None:
-            if b["level"] not in pact.levels:
-                problem = f"unknown level {b['level']!r}"
-            elif not is_time(b["since"]):
-                problem = "since must be a time YYYY-MM-DDTHH:MM:SSZ"
-    if problem:
-        raise Rejection("body", f"{t}: {problem}")
+    Raises Rejection: ``malformed`` (unknown type), ``role`` or ``body``.
+    """
+    return read_body(type_, body, pact.party_by_id[party].role, t, pact)
 
 
 def parse_envelope_json(raw: bytes | str) -> dict[str, Any]:
@@ -355,8 +211,8 @@ def _decode(envelope: Any, pact: Pact) -> SignedStatement:
         t = _epoch(obj["time"])  # a str: checked above
     except TimeFormatError as e:
         raise Rejection("bad-time", str(e)) from None
-    st = Statement(obj["type"], obj["pact"], obj["pact_digest"], party, seq, obj["time"], obj["body"], t)
-    check_body(st, pact)
+    content = check_body(obj["type"], obj["body"], party, t, pact)
+    st = Statement(obj["type"], obj["pact"], obj["pact_digest"], party, seq, obj["time"], obj["body"], t, content)
     leaf = _leaf(envelope["payload"], s["keyid"], s["sig"]) if _HEX64.fullmatch(s["keyid"]) else canonical(envelope)
     return SignedStatement(st, envelope, payload, s["keyid"], owner[1], sig, leaf, hashlib.sha256(payload).hexdigest())
 

@@ -69,9 +69,11 @@ import heapq
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from ..bodies import AckBody, AttestBody, CancelBody, CountersignBody, ProposeBody, ReportBody, RunBody, SignBody, VoteBody
 from ..durations import format_time
 from ..pact import Pact, RedLine
 from ..sequence import Sequencer
+from ..statement_types import require_every_type
 from ..statements import Rejection, SignedStatement
 from .evidence import KINDS, Report
 from .history import Chronicle
@@ -584,11 +586,9 @@ class Engine:
         self.void_h.append({"index": index, "reason": reason})
 
     def _statement(self, index: int, ss: SignedStatement) -> None:
-        st = ss.statement
-        handler: Callable[[int, SignedStatement], None] = getattr(self, "_on_" + st.type)
-        handler(index, ss)
+        HANDLERS[ss.statement.type](self, index, ss, ss.statement.content)
 
-    def _on_sign(self, index: int, ss: SignedStatement) -> None:
+    def _on_sign(self, index: int, ss: SignedStatement, body: SignBody) -> None:
         st = ss.statement
         if self.pact.party_by_id[st.party].role == "monitor":
             self.monitor_signed.setdefault(st.party, st.t)
@@ -609,14 +609,14 @@ class Engine:
             if p.state == "active":
                 self._votes_counted(p)
 
-    def _on_report(self, index: int, ss: SignedStatement) -> None:
-        st, b = ss.statement, ss.statement.body
-        subject = b.get("subject", st.party)
-        ind = self.pact.indicators[b["indicator"]]
+    def _on_report(self, index: int, ss: SignedStatement, body: ReportBody) -> None:
+        st = ss.statement
+        subject = body.subject if body.subject is not None else st.party
+        ind = self.pact.indicators[body.indicator]
         if ind.countersigned_by:
-            self.countersignable[ss.digest] = PendingReport(subject, b["indicator"], st.party, st.t, index, float(b["value"]))
+            self.countersignable[ss.digest] = PendingReport(subject, body.indicator, st.party, st.t, index, body.value)
             return
-        self._count(subject, b["indicator"], Report(st.t, index, float(b["value"]), st.party))
+        self._count(subject, body.indicator, Report(st.t, index, body.value, st.party))
 
     def _count(self, subject: str, indicator: str, report: Report) -> None:
         series = self.series.setdefault((subject, indicator), [])
@@ -649,9 +649,9 @@ class Engine:
         first = next((i for i, r in enumerate(series) if r.time >= bound), len(series) - 1)
         del series[:first]
 
-    def _on_countersign(self, index: int, ss: SignedStatement) -> None:
+    def _on_countersign(self, index: int, ss: SignedStatement, body: CountersignBody) -> None:
         st = ss.statement
-        pending = self.countersignable.get(st.body["statement"])
+        pending = self.countersignable.get(body.statement)
         if pending is None:
             self._void(index, "countersign of an unknown report, or of one whose indicator has no countersigned_by")
             return
@@ -662,17 +662,17 @@ class Engine:
             pending.counted = True
             self._count(pending.subject, pending.indicator, Report(pending.time, pending.index, pending.value, pending.author))
 
-    def _on_attest(self, index: int, ss: SignedStatement) -> None:
+    def _on_attest(self, index: int, ss: SignedStatement, body: AttestBody) -> None:
         st = ss.statement
-        self.attests[(st.party, st.body["claim"], st.body["level"])] = st.t
+        self.attests[(st.party, body.claim, body.level)] = st.t
 
-    def _on_propose(self, index: int, ss: SignedStatement) -> None:
-        st, b = ss.statement, ss.statement.body
-        if self.proposal(b["id"]) is not None:
-            self._void(index, f"proposal id {b['id']!r} was used before")
+    def _on_propose(self, index: int, ss: SignedStatement, body: ProposeBody) -> None:
+        st, b = ss.statement, body
+        if self.proposal(b.id) is not None:
+            self._void(index, f"proposal id {b.id!r} was used before")
             return
-        party = b.get("party")
-        if b["action"] == "raise":
+        party = b.party
+        if b.action == "raise":
             em = self.pact.emergency
             if party is not None:
                 self._void(index, "an emergency raise is coordinated: it names no party")
@@ -680,16 +680,16 @@ class Engine:
             if em is None:
                 self._void(index, "the pact has no emergency raise")
                 return
-            if self.rank[b["level"]] > self.rank[em.raise_]:
+            if self.rank[b.level] > self.rank[em.raise_]:
                 self._void(index, f"a raise above emergency.raise ({em.raise_})")
                 return
         else:
             scope = self._scope(party)
             current = scope.level if self.in_force_at is not None else self.pact.resting
-            if b["level"] != current or b["level"] not in self.pact.resumption:
-                self._void(index, f"resume of {b['level']!r}, which is not the current level of its scope ({current})")
+            if b.level != current or b.level not in self.pact.resumption:
+                self._void(index, f"resume of {b.level!r}, which is not the current level of its scope ({current})")
                 return
-        p = Proposal(b["id"], b["action"], b["level"], party, st.party, index, st.t, last_index=index)
+        p = Proposal(b.id, b.action, b.level, party, st.party, index, st.t, last_index=index)
         self.open[p.id] = p
         self._votes_counted(p)
         self._schedule(p.made_at + EXPIRY, "expire", p.id)
@@ -701,37 +701,37 @@ class Engine:
         self.timeline_h.append({"at": st.time, "event": "proposal", "proposal": p.id, "state": "active", "index": index,
                               "action": p.action, "level": p.level, "party": party, "by": st.party})
 
-    def _on_vote(self, index: int, ss: SignedStatement) -> None:
-        st, b = ss.statement, ss.statement.body
-        p = self.proposal(b["proposal"])
+    def _on_vote(self, index: int, ss: SignedStatement, body: VoteBody) -> None:
+        st, b = ss.statement, body
+        p = self.proposal(b.proposal)
         if p is None or p.state != "active":
-            self._void(index, f"vote on proposal {b['proposal']!r}, which is {'unknown' if p is None else p.state}")
+            self._void(index, f"vote on proposal {b.proposal!r}, which is {'unknown' if p is None else p.state}")
             return
         if st.party in p.yes or st.party in p.no:
             self._void(index, f"{st.party} already voted on {p.id!r}")
             return
-        (p.yes if b["choice"] == "yes" else p.no).append(st.party)
+        (p.yes if b.choice == "yes" else p.no).append(st.party)
         p.last_index = index
         self._votes_counted(p)
 
-    def _on_cancel(self, index: int, ss: SignedStatement) -> None:
-        st, b = ss.statement, ss.statement.body
-        p = self.open.get(b["proposal"])
+    def _on_cancel(self, index: int, ss: SignedStatement, body: CancelBody) -> None:
+        st, b = ss.statement, body
+        p = self.open.get(b.proposal)
         if p is None or p.state != "queued" or p.action != "resume":
-            self._void(index, f"cancel of {b['proposal']!r}, which is not a queued resumption")
+            self._void(index, f"cancel of {b.proposal!r}, which is not a queued resumption")
             return
         p.last_index = index
-        self._close(p, "cancelled", st.t, f"cancelled by {st.party}: {b['reason']}")
+        self._close(p, "cancelled", st.t, f"cancelled by {st.party}: {b.reason}")
 
-    def _on_run(self, index: int, ss: SignedStatement) -> None:
-        st, b = ss.statement, ss.statement.body
-        key = (st.party, b["run"])
+    def _on_run(self, index: int, ss: SignedStatement, body: RunBody) -> None:
+        st, b = ss.statement, body
+        key = (st.party, b.run)
         run = self.runs.get(key)
-        flop = float(b["flop"])
-        if b["event"] == "start":
+        flop = b.flop
+        if b.event == "start":
             if run is None:
                 self.run_order += 1
-                run = Run(st.party, b["run"], flop, index, index, st.t, order=self.run_order)
+                run = Run(st.party, b.run, flop, index, index, st.t, order=self.run_order)
                 self.runs[key] = run
             else:  # a start of an open run carries its flop like a heartbeat (v1.1)
                 run.last_index = index
@@ -740,23 +740,42 @@ class Engine:
             limit = self.limit_for(st.party)
             # the declaration itself is judged: a start declaring more than the limit is always on record
             if limit is not None and flop > limit:
-                self._violation(st.party, "run-over-limit", b["run"], index, st.t)
+                self._violation(st.party, "run-over-limit", b.run, index, st.t)
             return
         if run is None:
-            self._void(index, f"{b['event']} of run {b['run']!r}, which is not open")
+            self._void(index, f"{b.event} of run {b.run!r}, which is not open")
             return
         run.last_index = index
-        if b["event"] == "stop":
+        if b.event == "stop":
             del self.runs[key]
             return
         # a run's declared size is a commitment: it never decreases (v2), so a lower heartbeat escapes nothing
         run.flop = max(run.flop, flop)
         self.dirty_runs.add(key)
         if run.forbidden_at is not None and st.t > run.forbidden_at + run.grace:
-            self._violation(st.party, "run-over-limit", b["run"], index, st.t)
+            self._violation(st.party, "run-over-limit", b.run, index, st.t)
 
-    def _on_ack(self, index: int, ss: SignedStatement) -> None:
+    def _on_ack(self, index: int, ss: SignedStatement, body: AckBody) -> None:
         return None
+
+
+Handler = Callable[[Engine, int, SignedStatement, Any], None]
+"""A statement's effect: (engine, log index, the checked statement, its typed body)."""
+
+# one handler per row of core.statement_types.TYPES, named here (never found by name at run time):
+# a type without its handler stops the engine from importing
+HANDLERS: dict[str, Handler] = {
+    "sign": Engine._on_sign,
+    "report": Engine._on_report,
+    "countersign": Engine._on_countersign,
+    "attest": Engine._on_attest,
+    "propose": Engine._on_propose,
+    "vote": Engine._on_vote,
+    "cancel": Engine._on_cancel,
+    "run": Engine._on_run,
+    "ack": Engine._on_ack,
+}
+require_every_type(HANDLERS, "core.engine.machine.HANDLERS")
 
 
 def replay(pact: Pact, entries: Sequence[SignedStatement | Rejection], as_of: int | None = None) -> dict[str, Any]:

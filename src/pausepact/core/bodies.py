@@ -1,0 +1,135 @@
+"""Statement bodies (contract section 2) as closed, typed models.
+
+Each model has exactly the members the contract lists for its statement type, of
+exactly their types: validation is strict (no coercion: a bool is not a number, a
+string is not a number, ``"1"`` is not ``1``), unknown members are refused, and an
+optional member is either absent or of its type (never ``null``). Numbers are finite
+and read as ``float``; times stay their text (``YYYY-MM-DDTHH:MM:SSZ``, checked).
+Formats: ``sha256:<64 lowercase hex>`` evidence digests, 64 lowercase hex statement
+digests. What depends on the pact (an indicator or level that exists, who may report
+what, unit ranges) is judged by the statement table, ``core.statement_types``.
+
+The models are what the engine reads; the signed bytes remain the statement's raw
+JSON body (``Statement.body``), so reading a model never changes a replay.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictStr
+
+from .durations import TimeFormatError, parse_time
+
+HEX64_PATTERN = r"^[0-9a-f]{64}$"
+DIGEST_PATTERN = r"^sha256:[0-9a-f]{64}$"
+
+
+@functools.lru_cache(maxsize=4096)
+def epoch(text: str) -> int:
+    """``parse_time`` remembered: many statements of a log carry the same times (a pure function, so safe)."""
+    return parse_time(text)
+
+
+def _time(text: str) -> str:
+    try:
+        epoch(text)
+    except TimeFormatError as e:
+        raise ValueError(str(e)) from None
+    return text
+
+
+def _present(value: object) -> object:
+    # runs only for a member the body has (pydantic never validates a default): an explicit null is refused
+    if value is None:
+        raise ValueError("an optional member is absent or of its type, never null")
+    return value
+
+
+Time = Annotated[StrictStr, AfterValidator(_time)]
+"""A contract time, kept as its text."""
+Text = Annotated[StrictStr, Field(min_length=1)]
+"""Text of at least one code point (ids, names, claims)."""
+Number = Annotated[float, Field(allow_inf_nan=False)]
+"""A finite number; strict: an int is read as its float, a bool or a string is refused."""
+
+
+class Body(BaseModel):
+    """A statement body: closed, strict and immutable."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+class Evidence(Body):
+    """Where a value or claim comes from: a digest of the material, its source, optionally a URI."""
+
+    digest: Annotated[StrictStr, Field(pattern=DIGEST_PATTERN)]
+    source: StrictStr
+    uri: Annotated[StrictStr | None, AfterValidator(_present)] = None
+
+
+class SignBody(Body):
+    """``sign``: ``{}``; the party signs the pact named by the statement's ``pact_digest``."""
+
+
+class ReportBody(Body):
+    """``report``: an indicator's value as measured at ``measured_at``, about ``subject`` if a monitor reports."""
+
+    indicator: StrictStr
+    value: Number
+    measured_at: Time
+    subject: Annotated[StrictStr | None, AfterValidator(_present)] = None
+    evidence: Annotated[Evidence | None, AfterValidator(_present)] = None
+
+
+class CountersignBody(Body):
+    """``countersign``: names a report by the hex SHA-256 of its DSSE payload bytes."""
+
+    statement: Annotated[StrictStr, Field(pattern=HEX64_PATTERN)]
+
+
+class AttestBody(Body):
+    """``attest``: a developer's claim, for leaving ``level``."""
+
+    claim: Text
+    level: StrictStr
+    evidence: Annotated[Evidence | None, AfterValidator(_present)] = None
+
+
+class ProposeBody(Body):
+    """``propose``: an emergency ``raise`` to ``level``, or a ``resume`` leaving ``level`` (``party``: its party scope)."""
+
+    id: Text
+    action: Literal["raise", "resume"]
+    level: StrictStr
+    party: Annotated[StrictStr | None, AfterValidator(_present)] = None
+
+
+class VoteBody(Body):
+    """``vote``: a monitor's ``yes`` or ``no`` on a proposal."""
+
+    proposal: Text
+    choice: Literal["yes", "no"]
+
+
+class CancelBody(Body):
+    """``cancel``: a monitor stops a queued resumption, saying why."""
+
+    proposal: Text
+    reason: StrictStr
+
+
+class RunBody(Body):
+    """``run``: a guard's declaration of a training run's ``start``, ``heartbeat`` or ``stop`` and its size."""
+
+    run: Text
+    event: Literal["start", "heartbeat", "stop"]
+    flop: Annotated[Number, Field(ge=0)]
+
+
+class AckBody(Body):
+    """``ack``: a party acknowledges that ``level`` was entered at ``since``."""
+
+    level: StrictStr
+    since: Time

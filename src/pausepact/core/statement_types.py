@@ -1,0 +1,194 @@
+"""The table of statement types (contract section 2, and section 6 Validity).
+
+``TYPES`` has one row per statement type: its body model (``core.bodies``), the
+roles that may make it, and the rules it must meet against the pact. The engine
+keeps one handler per row (``core.engine.machine.HANDLERS``) and refuses to import
+unless its handlers name exactly these types (``require_every_type``): adding a type
+is adding one row here and one handler there, and forgetting the handler fails at once.
+
+| type | body model | made by | rules against the pact |
+|---|---|---|---|
+| sign | SignBody | developer, monitor | |
+| report | ReportBody | developer, monitor | indicator exists; value in its unit's range; measured_at not after the statement's time; the author's role reports it (else ``role``); a developer names no subject, a monitor names a developer |
+| countersign | CountersignBody | monitor | |
+| attest | AttestBody | developer | level exists |
+| propose | ProposeBody | developer, monitor | level exists; party, if given, is a developer |
+| vote | VoteBody | monitor | |
+| cancel | CancelBody | monitor | |
+| run | RunBody | developer | |
+| ack | AckBody | developer, monitor | level exists |
+
+The log party makes none. Refusals: an unknown type is ``malformed``; a role that
+may not make the type, or may not report the indicator, is ``role``; anything else
+about the body is ``body``.
+
+Room for v2 (contract sections 8 and 9; not implemented here): rows for
+``sealed_report``, ``verdict``, ``share``, ``reveal`` and ``revoke``; ``propose``
+gaining ``action: "amend"`` with ``pact`` (no ``level``/``party``) and an optional
+``rationale`` on every action; ``vote`` gaining ``rationale`` and developers as
+voters on amendments. Each is a model in ``core.bodies``, a row here, and a handler.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from pydantic import ValidationError
+
+from .bodies import AckBody, AttestBody, Body, CancelBody, CountersignBody, ProposeBody, ReportBody, RunBody, SignBody, VoteBody, epoch
+from .durations import format_time
+from .pact import Pact
+from .rejection import Rejection
+
+B = TypeVar("B", bound=Body)
+Rule = Callable[[B, str, int, Pact], None]
+"""A rule against the pact: (body, author's role, statement time in epoch seconds, pact); raises Rejection."""
+
+# contract v2 section 8 "Opening", applied to public reports too (a deliberate change of v1 validity)
+UNIT_RANGES: dict[str, tuple[float, float]] = {"ratio": (0, 1), "percent": (0, 100)}
+
+
+@dataclass(frozen=True)
+class StatementType(Generic[B]):
+    """One row of the table: a statement type, its body model, who may make it, its rules.
+
+    ``late`` names members whose *type* is judged after the rules, so that a role
+    refusal keeps precedence over a malformed member checked after it (the order
+    of error codes the log has always had).
+    """
+
+    name: str
+    body: type[B]
+    roles: frozenset[str]
+    rules: Rule[B] | None = None
+    late: frozenset[str] = frozenset()
+
+
+def _problem(t: str, detail: str) -> Rejection:
+    return Rejection("body", f"{t}: {detail}")
+
+
+def _shown(value: float) -> str:
+    return repr(int(value)) if value.is_integer() and abs(value) < 2 ** 53 else repr(value)
+
+
+def unit_range_problem(value: float, unit: str) -> str | None:
+    """None when ``value`` lies in ``unit``'s range, else the problem: ratio [0, 1], percent [0, 100], other units >= 0."""
+    low, high = UNIT_RANGES.get(unit, (0, math.inf))
+    if low <= value <= high:
+        return None
+    shown = f"[{low:g}, {high:g}]" if math.isfinite(high) else f">= {low:g}"
+    return f"value {_shown(value)} is outside the range of unit {unit!r}: {shown}"
+
+
+def _level(level: str, pact: Pact, t: str) -> None:
+    if level not in pact.levels:
+        raise _problem(t, f"unknown level {level!r}")
+
+
+def _report(b: ReportBody, role: str, t: int, pact: Pact) -> None:
+    ind = pact.indicators.get(b.indicator)
+    if ind is None:
+        raise _problem("report", f"unknown indicator {b.indicator!r}")
+    if (err := unit_range_problem(b.value, ind.unit)) is not None:
+        raise _problem("report", err)
+    if epoch(b.measured_at) > t:
+        raise _problem("report", f"measured_at {b.measured_at} is after the statement's time {format_time(t)}: "
+                                 "nobody reports a future measurement")
+    if ind.reported_by != role:
+        raise Rejection("role", f"{b.indicator!r} is reported by a {ind.reported_by}, not a {role}")
+    if role == "developer" and b.subject is not None:
+        raise _problem("report", "a developer reports about itself: no subject")
+    if role == "monitor":
+        subject = pact.party_by_id.get(b.subject) if b.subject is not None else None
+        if subject is None or subject.role != "developer":
+            raise _problem("report", "a monitor's report names a developer as subject")
+
+
+def _attest(b: AttestBody, role: str, t: int, pact: Pact) -> None:
+    _level(b.level, pact, "attest")
+
+
+def _propose(b: ProposeBody, role: str, t: int, pact: Pact) -> None:
+    _level(b.level, pact, "propose")
+    if b.party is not None and b.party not in pact.developers:
+        raise _problem("propose", "party must be a developer of the pact")
+
+
+def _ack(b: AckBody, role: str, t: int, pact: Pact) -> None:
+    _level(b.level, pact, "ack")
+
+
+DEVELOPER, MONITOR, BOTH = frozenset({"developer"}), frozenset({"monitor"}), frozenset({"developer", "monitor"})
+
+TYPES: Mapping[str, StatementType[Any]] = {row.name: row for row in (
+    StatementType("sign", SignBody, BOTH),
+    StatementType("report", ReportBody, BOTH, _report, late=frozenset({"subject"})),
+    StatementType("countersign", CountersignBody, MONITOR),
+    StatementType("attest", AttestBody, DEVELOPER, _attest),
+    StatementType("propose", ProposeBody, BOTH, _propose),
+    StatementType("vote", VoteBody, MONITOR),
+    StatementType("cancel", CancelBody, MONITOR),
+    StatementType("run", RunBody, DEVELOPER),
+    StatementType("ack", AckBody, BOTH, _ack),
+)}
+
+ROLE_MAY: Mapping[str, frozenset[str]] = {
+    role: frozenset(name for name, row in TYPES.items() if role in row.roles) for role in ("developer", "monitor", "log")
+}
+"""The types each role may make (contract section 6, Validity), read from the table."""
+
+
+def _validation_problem(e: ValidationError) -> str:
+    """One line a party can act on: the first problem, named by its member."""
+    err = e.errors(include_url=False)[0]
+    where = ".".join(str(p) for p in err["loc"])
+    if err["type"] == "missing":
+        return f"body lacks {where}"
+    if err["type"] == "extra_forbidden":
+        return f"body has unexpected {where}"
+    # our own validators' messages, without pydantic's "Value error, " prefix
+    msg = str(err["ctx"]["error"]) if err["type"] == "value_error" and "error" in err.get("ctx", {}) else err["msg"]
+    return f"{where}: {msg}" if where else msg
+
+
+def read_body(type_: str, raw: Mapping[str, Any], role: str, t: int, pact: Pact) -> Body:
+    """The typed body of a statement of ``type_`` by a party of ``role`` at epoch ``t``.
+
+    Raises Rejection: ``malformed`` for a type not in the table, ``role`` when the role
+    may not make it (or report its indicator), ``body`` for any other problem.
+    """
+    row = TYPES.get(type_)
+    if row is None:
+        raise Rejection("malformed", f"unknown statement type {type_!r}")
+    if role not in row.roles:
+        raise Rejection("role", f"a {role} may not make a {type_!r} statement")
+    try:
+        body: Body = row.body.model_validate(raw)
+    except ValidationError as e:
+        problem = _problem(type_, _validation_problem(e))
+        if row.late and row.rules and all(err["loc"][:1] and err["loc"][0] in row.late for err in e.errors()):
+            # the rules before a late member's type may still refuse first (e.g. ``role``)
+            try:
+                early = row.body.model_validate({k: v for k, v in raw.items() if k not in row.late})
+            except ValidationError:
+                raise problem from None
+            row.rules(early, role, t, pact)
+        raise problem from None
+    if row.rules is not None:
+        row.rules(body, role, t, pact)
+    return body
+
+
+def require_every_type(handlers: Mapping[str, object], where: str) -> None:
+    """Raise TypeError unless ``handlers`` has exactly one entry per statement type of the table."""
+    missing, extra = TYPES.keys() - handlers.keys(), handlers.keys() - TYPES.keys()
+    if missing or extra:
+        raise TypeError(f"{where} must handle exactly the statement types of core.statement_types.TYPES: "
+                        f"missing {sorted(missing)}, unknown {sorted(extra)}")
+
+
+__all__ = ["ROLE_MAY", "TYPES", "UNIT_RANGES", "StatementType", "read_body", "require_every_type", "unit_range_problem"]

@@ -1,0 +1,289 @@
+"""The table of statement types (core.statement_types): one row per type, each with a strict body model,
+the roles that may make it, and exactly one engine handler.
+
+Asserts what a party notices: which bodies the log refuses and with which code (contract section 2 and
+section 6, Validity), and that the engine cannot even be imported with a type it does not handle.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+import pausepact.core.engine.machine as machine
+from pausepact.core.bodies import Body, ReportBody
+from pausepact.core.durations import parse_time
+from pausepact.core.engine import Engine
+from pausepact.core.statement_types import ROLE_MAY, TYPES, read_body, require_every_type
+from pausepact.core.statements import Rejection, check
+from tests.factory import Parties, make_pact
+
+PACT, _ = make_pact()
+P = Parties(PACT)
+T = parse_time("2027-01-02T00:00:00Z")
+WHEN = "2027-01-01T00:00:00Z"
+HEX = "ab" * 32
+DIGEST = "sha256:" + "cd" * 32
+
+# a valid body of every type, with its optional members (all present, in the second form)
+VALID: dict[str, dict[str, Any]] = {
+    "sign": {},
+    "report": {"indicator": "ai_code_share", "value": 0.5, "measured_at": WHEN},
+    "countersign": {"statement": HEX},
+    "attest": {"claim": "weights-secured", "level": "pause"},
+    "propose": {"id": "p1", "action": "resume", "level": "pause"},
+    "vote": {"proposal": "p1", "choice": "yes"},
+    "cancel": {"proposal": "p1", "reason": "not yet"},
+    "run": {"run": "r1", "event": "start", "flop": 1e20},
+    "ack": {"level": "pause", "since": WHEN},
+}
+OPTIONAL: dict[str, dict[str, Any]] = {
+    "report": {"subject": "lab-a", "evidence": {"digest": DIGEST, "source": "eval", "uri": "https://x.example/r"}},
+    "attest": {"evidence": {"digest": DIGEST, "source": "audit"}},
+    "propose": {"party": "lab-a"},
+}
+NUMBERS = {("report", "value"), ("run", "flop")}
+
+# contract section 6, Validity: who may make what; the log party makes nothing
+ROLES = {
+    "developer": {"sign", "report", "attest", "propose", "run", "ack"},
+    "monitor": {"sign", "report", "countersign", "propose", "vote", "cancel", "ack"},
+    "log": set(),
+}
+BY_ROLE = {"developer": "lab-a", "monitor": "aisi", "log": "log"}
+
+
+def refused(type_: str, body: Any) -> bool:
+    try:
+        TYPES[type_].body.model_validate(body)
+    except ValidationError:
+        return True
+    return False
+
+
+# ---- the table is complete ----
+
+def test_the_table_has_the_contracts_nine_types_and_the_engine_one_handler_for_each() -> None:
+    assert set(TYPES) == set(VALID) == {"sign", "report", "countersign", "attest", "propose", "vote", "cancel", "run", "ack"}
+    assert set(machine.HANDLERS) == set(TYPES)
+
+
+def test_each_handler_reads_the_body_model_of_its_row() -> None:
+    for name, handler in machine.HANDLERS.items():
+        hints = typing.get_type_hints(handler, vars(machine))
+        assert hints["body"] is TYPES[name].body, name
+
+
+def test_an_engine_missing_a_handler_does_not_import() -> None:
+    """Forgetting a handler fails when the engine is imported, not when such a statement first arrives."""
+    source = Path(machine.__file__).read_text()
+    line = '    "ack": Engine._on_ack,\n'
+    assert line in source
+    probe = types.ModuleType("pausepact.core.engine._probe")
+    probe.__package__ = "pausepact.core.engine"
+    with pytest.raises(TypeError, match=r"missing \['ack'\]"):
+        exec(compile(source.replace(line, ""), machine.__file__, "exec"), probe.__dict__)
+    # the unmodified source imports (so the probe itself is sound)
+    intact = types.ModuleType("pausepact.core.engine._probe")
+    intact.__package__ = "pausepact.core.engine"
+    exec(compile(source, machine.__file__, "exec"), intact.__dict__)
+    assert set(intact.HANDLERS) == set(TYPES)
+
+
+def test_require_every_type_names_what_is_missing_and_what_is_unknown() -> None:
+    handlers = {name: object() for name in TYPES if name != "vote"} | {"verdict": object()}
+    with pytest.raises(TypeError) as e:
+        require_every_type(handlers, "test")
+    assert "missing ['vote']" in str(e.value) and "unknown ['verdict']" in str(e.value)
+
+
+# ---- roles (section 6) ----
+
+def test_roles_per_type_are_those_of_section_6() -> None:
+    assert {role: set(types_) for role, types_ in ROLE_MAY.items()} == ROLES
+
+
+@pytest.mark.parametrize("role", sorted(ROLES))
+@pytest.mark.parametrize("type_", sorted(VALID))
+def test_a_signed_statement_of_each_type_is_refused_role_unless_its_role_may_make_it(type_: str, role: str) -> None:
+    party = BY_ROLE[role]
+    body = dict(VALID[type_])
+    if type_ == "report" and role == "monitor":
+        body = {"indicator": "time_horizon_minutes", "value": 30, "measured_at": WHEN, "subject": "lab-a"}
+    env = P(party).sign(type_, body, T, seq=1)
+    if type_ in ROLES[role]:
+        assert check(env, PACT).statement.type == type_
+    else:
+        with pytest.raises(Rejection) as e:
+            check(env, PACT)
+        assert e.value.code == "role", e.value
+
+
+def test_an_unknown_type_is_malformed() -> None:
+    with pytest.raises(Rejection) as e:
+        check(P("lab-a").sign("verdict", {}, T, seq=1), PACT)
+    assert e.value.code == "malformed"
+
+
+# ---- every row's model is strict and closed ----
+
+@pytest.mark.parametrize("type_", sorted(VALID))
+def test_each_rows_model_takes_its_valid_body_and_its_optional_members(type_: str) -> None:
+    model = TYPES[type_].body
+    assert isinstance(model.model_validate(VALID[type_]), model)
+    assert isinstance(model.model_validate(VALID[type_] | OPTIONAL.get(type_, {})), model)
+
+
+@pytest.mark.parametrize("type_", sorted(VALID))
+def test_each_rows_model_refuses_an_extra_member_and_a_missing_one(type_: str) -> None:
+    full = VALID[type_] | OPTIONAL.get(type_, {})
+    assert refused(type_, full | {"note": "x"})
+    for name in VALID[type_]:
+        assert refused(type_, {k: v for k, v in VALID[type_].items() if k != name}), name
+    assert set(TYPES[type_].body.model_fields) == set(full), "VALID and OPTIONAL list every member"
+
+
+@pytest.mark.parametrize("type_", sorted(VALID))
+def test_each_rows_model_coerces_nothing(type_: str) -> None:
+    """No bool or string for a number, no number or bool for text, no null for an optional member."""
+    full = VALID[type_] | OPTIONAL.get(type_, {})
+    for name, value in full.items():
+        if (type_, name) in NUMBERS:
+            wrong: list[Any] = [True, False, str(value), "1", None, [value]]
+        elif isinstance(value, str):
+            wrong = [1, 1.5, True, None, [value], {"x": value}]
+        else:
+            wrong = [1, "x", True, None, [value]]
+        for w in wrong:
+            assert refused(type_, full | {name: w}), (name, w)
+
+
+def test_no_row_without_numbers_is_missed_by_the_coercion_test() -> None:
+    numbers = {(t, n) for t, row in TYPES.items() for n, f in row.body.model_fields.items() if f.annotation is float}
+    assert numbers == NUMBERS
+
+
+@pytest.mark.parametrize("type_,member,value", [
+    ("report", "measured_at", "2027-02-30T00:00:00Z"),
+    ("report", "measured_at", "2027-01-01T00:00:00+00:00"),
+    ("report", "measured_at", "0000-01-01T00:00:00Z"),
+    ("report", "value", float("nan")),
+    ("report", "value", float("inf")),
+    ("ack", "since", "2027-01-01 00:00:00Z"),
+    ("countersign", "statement", HEX.upper()),
+    ("countersign", "statement", HEX + "\n"),
+    ("countersign", "statement", "sha256:" + HEX),
+    ("run", "flop", -1.0),
+    ("run", "event", "Start"),
+    ("propose", "action", "amend"),  # v2 (section 9), not yet a row's member
+    ("vote", "choice", "abstain"),
+    ("vote", "proposal", ""),
+    ("attest", "claim", ""),
+])
+def test_formats_and_choices_are_exact(type_: str, member: str, value: Any) -> None:
+    assert refused(type_, VALID[type_] | {member: value})
+
+
+@pytest.mark.parametrize("evidence", [
+    {"digest": DIGEST.upper(), "source": "x"},
+    {"digest": "cd" * 32, "source": "x"},
+    {"digest": DIGEST},
+    {"digest": DIGEST, "source": "x", "uri": None},
+    {"digest": DIGEST, "source": "x", "extra": 1},
+    {"digest": DIGEST, "source": 1},
+])
+def test_evidence_is_closed_and_its_digest_exact(evidence: dict[str, Any]) -> None:
+    assert refused("report", VALID["report"] | {"evidence": evidence})
+
+
+def test_v2_rationale_is_not_yet_a_member() -> None:
+    assert refused("vote", VALID["vote"] | {"rationale": "because"})
+    assert refused("propose", VALID["propose"] | {"rationale": "because"})
+
+
+json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+                           lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+                           max_leaves=6)
+
+
+@given(st.sampled_from(sorted(VALID)), st.data())
+def test_a_member_replaced_by_a_value_of_another_json_kind_is_refused_body(type_: str, data: st.DataObject) -> None:
+    body = VALID[type_]
+    if not body:
+        return
+    name = data.draw(st.sampled_from(sorted(body)))
+    kind = (int, float) if (type_, name) in NUMBERS else type(body[name])
+    value = data.draw(json_values.filter(lambda v: not isinstance(v, kind) or isinstance(v, bool)))
+    role = "monitor" if type_ in ("countersign", "vote", "cancel") else "developer"
+    with pytest.raises(Rejection) as e:
+        read_body(type_, body | {name: value}, role, T, PACT)
+    assert e.value.code == "body"
+
+
+# ---- pact-dependent rules and the order of error codes ----
+
+def test_a_role_refusal_keeps_precedence_over_a_malformed_subject() -> None:
+    """A developer reporting a monitor's indicator is ``role``, whatever its subject holds (as before the table)."""
+    for subject in (5, None, ["lab-b"], "lab-b"):
+        body = {"indicator": "time_horizon_minutes", "value": 30, "measured_at": WHEN, "subject": subject}
+        with pytest.raises(Rejection) as e:
+            read_body("report", body, "developer", T, PACT)
+        assert e.value.code == "role", subject
+    # the role that may report it, with a malformed subject: body
+    with pytest.raises(Rejection) as e:
+        read_body("report", {"indicator": "time_horizon_minutes", "value": 30, "measured_at": WHEN, "subject": 5},
+                  "monitor", T, PACT)
+    assert e.value.code == "body"
+
+
+@pytest.mark.parametrize("type_,role,body,detail", [
+    ("report", "developer", {"indicator": "nope", "value": 0.5, "measured_at": WHEN}, "unknown indicator 'nope'"),
+    ("report", "developer", {"indicator": "ai_code_share", "value": 7, "measured_at": WHEN}, "value 7 is outside"),
+    ("report", "developer", VALID["report"] | {"subject": "lab-b"}, "no subject"),
+    ("report", "monitor", {"indicator": "time_horizon_minutes", "value": 3, "measured_at": WHEN, "subject": "aisi"},
+     "names a developer as subject"),
+    ("report", "developer", VALID["report"] | {"measured_at": "2027-01-03T00:00:00Z"}, "after the statement's time"),
+    ("attest", "developer", VALID["attest"] | {"level": "panic"}, "unknown level 'panic'"),
+    ("propose", "developer", VALID["propose"] | {"party": "aisi"}, "party must be a developer"),
+    ("ack", "monitor", VALID["ack"] | {"level": "panic"}, "unknown level 'panic'"),
+])
+def test_pact_rules_refuse_body_with_a_detail_naming_the_problem(type_: str, role: str, body: dict[str, Any],
+                                                                 detail: str) -> None:
+    with pytest.raises(Rejection) as e:
+        read_body(type_, body, role, T, PACT)
+    assert e.value.code == "body" and detail in e.value.detail, e.value.detail
+
+
+def test_detail_names_the_member() -> None:
+    with pytest.raises(Rejection) as e:
+        read_body("run", {"run": "r", "event": "start"}, "developer", T, PACT)
+    assert e.value.detail == "run: body lacks flop"
+    with pytest.raises(Rejection) as e:
+        read_body("run", VALID["run"] | {"gpus": 8}, "developer", T, PACT)
+    assert e.value.detail == "run: body has unexpected gpus"
+
+
+# ---- what the engine reads ----
+
+def test_a_checked_statement_carries_its_typed_body_and_the_signed_json_unchanged() -> None:
+    body = {"indicator": "ai_code_share", "value": 1, "measured_at": WHEN}
+    ss = check(P("lab-a").sign("report", body, T, seq=1), PACT)
+    assert isinstance(ss.statement.content, ReportBody) and ss.statement.content.value == 1.0
+    assert ss.statement.body == body and type(ss.statement.body["value"]) is int  # the bytes signed stay as signed
+    assert ss.statement.to_json()["body"] == body
+
+
+def test_the_engine_applies_typed_bodies() -> None:
+    engine = Engine(PACT)
+    for i, party in enumerate(("lab-a", "lab-b", "lab-c")):
+        engine.apply(i, check(P(party).sign("sign", {}, T + i, seq=1), PACT))
+    engine.apply(3, check(P("lab-a").sign("run", VALID["run"], T + 10, seq=2), PACT))
+    assert isinstance(engine.runs[("lab-a", "r1")].flop, float) and engine.runs[("lab-a", "r1")].flop == 1e20
+    assert all(isinstance(TYPES[t].body.model_validate(VALID[t]), Body) for t in TYPES)
