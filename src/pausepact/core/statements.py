@@ -17,7 +17,6 @@ Each failure raises ``Rejection`` with one of the contract's error codes:
 from __future__ import annotations
 
 import base64
-import functools
 import hashlib
 import re
 from collections.abc import Mapping
@@ -26,9 +25,9 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from .bodies import Body
+from .bodies import Body, epoch
 from .canonical import JsonError, canonical, canonical_object, strict_loads
-from .durations import TimeFormatError, parse_time
+from .durations import TimeFormatError
 from .keys import b64decode_strict, keyid, verify_ed25519
 from .pact import Pact
 from .rejection import ErrorCode, Rejection
@@ -116,10 +115,7 @@ def sign_statement(statement: Mapping[str, Any], key: Ed25519PrivateKey) -> dict
 
 # ---- body rules (contract section 2): one table, core.statement_types ----
 
-@functools.lru_cache(maxsize=4096)
-def _epoch(text: str) -> int:
-    """``parse_time`` remembered: many statements of a log carry the same times (a pure function, so safe)."""
-    return parse_time(text)
+_epoch = epoch  # statement times share the remembered parse with the bodies' times
 
 
 def check_body(type_: str, body: Mapping[str, Any], party: str, t: int, pact: Pact) -> Body:
