@@ -25,11 +25,11 @@ from concurrent.futures import ProcessPoolExecutor
 
 from common import T0, Parties, make_pact, print_ceiling
 
-from pausepact.checking import EnvelopeChecker
 from pausepact.core.canonical import canonical
 from pausepact.core.durations import format_time
 from pausepact.core.engine import Engine
 from pausepact.core.statements import decode_envelope
+from pausepact.log.checking import EnvelopeChecker
 
 DEVS = ["lab-a", "lab-b", "lab-c", "lab-d"]
 

@@ -20,10 +20,10 @@ import timeit
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from pausepact.client import PactClient  # noqa: E402
-from pausepact.guard import Guard, GuardedRun  # noqa: E402
 from pausepact.pactio import load_pact  # noqa: E402
-from pausepact.signer import Signer  # noqa: E402
+from pausepact.party.client import PactClient  # noqa: E402
+from pausepact.party.guard import Guard, GuardedRun  # noqa: E402
+from pausepact.party.signer import Signer  # noqa: E402
 from tests.factory import key  # noqa: E402
 from tests.live import Server, free_port, write_world  # noqa: E402
 

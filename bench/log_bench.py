@@ -20,12 +20,12 @@ from pathlib import Path
 
 from common import Ceiling, Parties, cpu_line, cpu_seconds, key, make_pact, measure_ceiling, print_ceiling, reports
 
-from pausepact.checking import EnvelopeChecker
 from pausepact.core import merkle
 from pausepact.core.canonical import canonical
-from pausepact.log import Accepted, LogWriter
-from pausepact.store import open_store
-from pausepact.verify import verify_log
+from pausepact.log.checking import EnvelopeChecker
+from pausepact.log.store import open_store
+from pausepact.log.verify import verify_log
+from pausepact.log.writer import Accepted, LogWriter
 
 
 def _pool_pids(checker: EnvelopeChecker) -> list[int]:

@@ -24,7 +24,7 @@ from common import T0, Parties, make_pact, print_ceiling
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from pausepact.core import merkle  # noqa: E402
 from pausepact.core.canonical import canonical  # noqa: E402
-from pausepact.store import open_store  # noqa: E402
+from pausepact.log.store import open_store  # noqa: E402
 from tests.live import Server, free_port, write_world  # noqa: E402
 
 DEVS = ["lab-a", "lab-b", "lab-c", "lab-d"]

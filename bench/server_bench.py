@@ -171,12 +171,12 @@ def bench_postgres(folder: Path, n: int, ceiling: Ceiling) -> None:
 def bench_proofs(folder: Path, size: int) -> None:
     """Proof reads over HTTP at ``size`` entries (the store is filled directly: proofs do not depend on validation)."""
     from pausepact.core import merkle
-    from pausepact.store import open_store
+    from pausepact.log.store import open_store
 
     db = folder / "proofs.db"
     store = open_store(f"sqlite:///{db}")
-    from pausepact.checking import EnvelopeChecker
-    from pausepact.log import LogWriter
+    from pausepact.log.checking import EnvelopeChecker
+    from pausepact.log.writer import LogWriter
 
     pact, data = make_pact(keys_per_party=KEYS)
     LogWriter(store, pact, key("log"), EnvelopeChecker(pact, data, workers=1))  # binds the store to the pact
@@ -216,9 +216,9 @@ def bench_proofs(folder: Path, size: int) -> None:
 
 def bench_trigger_to_status(folder: Path, rounds: int = 5) -> None:
     """From an accepted trigger (the vote completing an emergency raise) to a status at the new level signed by 2 monitors."""
-    from pausepact.client import PactClient
     from pausepact.pactio import load_pact
-    from pausepact.signer import Signer
+    from pausepact.party.client import PactClient
+    from pausepact.party.signer import Signer
 
     times = []
     for r in range(rounds):

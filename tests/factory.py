@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pausepact.core.pact import Pact
 from pausepact.core.pactfile import parse_pact
 from pausepact.keyfiles import public_text
-from pausepact.signer import Signer
+from pausepact.party.signer import Signer
 
 DEVELOPERS = ["lab-a", "lab-b", "lab-c", "lab-d"]
 MONITORS = ["aisi", "eval-org", "civic-audit"]

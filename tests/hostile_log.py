@@ -17,8 +17,6 @@ from typing import Any
 
 import httpx
 
-from pausepact.checking import check_one
-from pausepact.client import PactClient
 from pausepact.core import merkle
 from pausepact.core.canonical import canonical
 from pausepact.core.durations import parse_time
@@ -26,6 +24,8 @@ from pausepact.core.engine import Engine, status_core
 from pausepact.core.notes import Checkpoint, Note, sign_note
 from pausepact.core.pact import Pact
 from pausepact.keyfiles import public_raw
+from pausepact.log.checking import check_one
+from pausepact.party.client import PactClient
 
 from .factory import Parties, key, make_pact
 

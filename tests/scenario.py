@@ -28,10 +28,10 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
-from pausepact.checking import check_one
 from pausepact.core.durations import format_time, parse_duration, parse_time
 from pausepact.core.engine import Engine
 from pausepact.core.statements import sign_statement
+from pausepact.log.checking import check_one
 
 from .factory import Parties, key, make_pact
 

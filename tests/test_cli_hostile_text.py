@@ -18,9 +18,9 @@ from hypothesis import strategies as st
 
 from pausepact.cli import main
 from pausepact.cli.common import plain, shown
-from pausepact.client import PactClient
 from pausepact.keyfiles import write_private_key
 from pausepact.pactio import load_pact
+from pausepact.party.client import PactClient
 
 from .factory import Parties, key, make_pact, pact_text
 from .scenario import T0

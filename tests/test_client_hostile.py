@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
-from pausepact.client import ClientError, PactClient
-from pausepact.signer import Signer
+from pausepact.party.client import ClientError, PactClient
+from pausepact.party.signer import Signer
 
 from .factory import key, make_pact
 

@@ -165,8 +165,8 @@ def test_cli_json_contract(repo: Path, shared: Path) -> None:
 
 
 def test_submit_signs_and_sends_the_report(repo: Path, tmp_path: Path) -> None:
-    from pausepact.client import PactClient
     from pausepact.pactio import load_pact
+    from pausepact.party.client import PactClient
 
     from .live import serving, write_world
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from pausepact.client import PactClient
 from pausepact.pactio import load_pact
-from pausepact.signer import Signer
+from pausepact.party.client import PactClient
+from pausepact.party.signer import Signer
 
 from .factory import key
 from .live import serving, write_world

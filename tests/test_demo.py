@@ -65,7 +65,7 @@ def test_demo_with_its_port_taken_says_so_and_leaves_no_process(tmp_path: Path) 
 
 def test_demo_whose_server_cannot_start_stops_its_monitors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The port is taken after the demo checked it (a race): the server dies, the monitors must not outlive the demo."""
-    from pausepact import demo
+    from pausepact.demo import year as demo
 
     monkeypatch.setattr(demo, "check_port_free", lambda port: None)
     holder, port = _taken_port()
@@ -76,7 +76,7 @@ def test_demo_whose_server_cannot_start_stops_its_monitors(tmp_path: Path, monke
 
 
 def test_children_end_with_the_block_even_if_they_ignore_sigterm(tmp_path: Path) -> None:
-    from pausepact.children import Children
+    from pausepact.demo.children import Children
 
     stubborn = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print('up', flush=True); time.sleep(600)"
     with pytest.raises(RuntimeError, match="expectation failed"), Children(grace=0.5) as children:

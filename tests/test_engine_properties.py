@@ -7,10 +7,10 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pausepact.checking import check_one
 from pausepact.core.canonical import canonical
 from pausepact.core.engine import Engine, replay
 from pausepact.core.statements import Rejection, sign_statement
+from pausepact.log.checking import check_one
 
 from .factory import Parties, key, make_pact
 

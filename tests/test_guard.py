@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from pausepact.client import PactClient
 from pausepact.clock import Clock
-from pausepact.guard import Guard, RunRefused
 from pausepact.monitor import Monitor, MonitorState
 from pausepact.pactio import load_pact
-from pausepact.signer import Signer
+from pausepact.party.client import PactClient
+from pausepact.party.guard import Guard, RunRefused
+from pausepact.party.signer import Signer
 
 from .factory import key
 from .live import Server, free_port, write_world

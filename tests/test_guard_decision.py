@@ -12,10 +12,10 @@ from pausepact.clock import Clock
 from pausepact.core import merkle
 from pausepact.core.engine import Engine, status_core
 from pausepact.core.status import status_envelope, status_signature
-from pausepact.guard import Guard
-from pausepact.guard.decision import Held, judge
-from pausepact.guard.state import GuardState
 from pausepact.keyfiles import public_raw
+from pausepact.party.guard import Guard
+from pausepact.party.guard.decision import Held, judge
+from pausepact.party.guard.state import GuardState
 
 from .factory import key, make_pact
 

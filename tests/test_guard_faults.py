@@ -131,7 +131,7 @@ def test_leftovers_of_a_command_that_ends_by_itself_are_stopped(world: World) ->
 
 
 def test_a_missing_command_is_a_clear_error(world: World) -> None:
-    from pausepact.client import ClientError
+    from pausepact.party.client import ClientError
 
     until = time.monotonic() + 60  # on a loaded machine the monitors may not have signed a first status yet
     while time.monotonic() < until:

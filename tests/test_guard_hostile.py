@@ -12,9 +12,9 @@ from typing import Any
 import httpx
 import pytest
 
-from pausepact.client import PactClient
-from pausepact.guard import Guard, GuardStateError
-from pausepact.guard.state import GuardState
+from pausepact.party.client import PactClient
+from pausepact.party.guard import Guard, GuardStateError
+from pausepact.party.guard.state import GuardState
 
 from .factory import key
 from .test_guard_decision import PACT, PAUSED, TTL, FixedClock, core, signed

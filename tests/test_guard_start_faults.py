@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pausepact.guard.state import GuardState
+from pausepact.party.guard.state import GuardState
 
 from .test_guard import World
 from .test_guard_faults import JOB, gone_within, read_pids, run_events, start_guard

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from pausepact.guard import GuardedRun
-from pausepact.guard.integrations import TorchCheckpoint, lightning_callback, transformers_callback
+from pausepact.party.guard import GuardedRun
+from pausepact.party.guard.integrations import TorchCheckpoint, lightning_callback, transformers_callback
 
 torch = pytest.importorskip("torch")
 

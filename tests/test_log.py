@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 
-from pausepact.checking import EnvelopeChecker
 from pausepact.core import merkle
 from pausepact.core.durations import parse_time
 from pausepact.core.notes import parse_checkpoint, parse_note, verify_note
 from pausepact.core.statements import sign_statement
-from pausepact.log import Accepted, LogWriter, Refused
-from pausepact.store import LogStore, open_store
+from pausepact.log.checking import EnvelopeChecker
+from pausepact.log.store import LogStore, open_store
+from pausepact.log.writer import Accepted, LogWriter, Refused
 
 from .factory import Parties, key, make_pact
 
@@ -131,7 +131,7 @@ def test_store_reopens_with_same_state(tmp_path: Any) -> None:
     assert s2.size() == 5 and s2.root() == root
     assert isinstance(w2.append([p("lab-a").sign("sign", {}, T0 + 6)], now=T0 + 6)[0], Accepted)
     other, other_data = make_pact(min_developers=2)
-    from pausepact.store import StoreError
+    from pausepact.log.store import StoreError
 
     with pytest.raises(StoreError):
         LogWriter(s2, other, key("log"), EnvelopeChecker(other, other_data, workers=1))

@@ -246,7 +246,7 @@ def test_a_server_trickling_its_answer_ends_the_round_by_the_deadline() -> None:
     import time
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-    from pausepact.client import PactClient
+    from pausepact.party.client import PactClient
 
     class Trickle(BaseHTTPRequestHandler):
         def log_message(self, *a: object) -> None:

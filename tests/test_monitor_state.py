@@ -15,13 +15,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from pausepact.client import PactClient
 from pausepact.clock import Clock
 from pausepact.core.notes import parse_checkpoint, parse_note
 from pausepact.monitor import Alarm, Monitor, MonitorState, StateFileError
 from pausepact.monitor.state import default_state_path
 from pausepact.pactio import load_pact
-from pausepact.signer import Signer
+from pausepact.party.client import PactClient
+from pausepact.party.signer import Signer
 
 from .factory import key, pact_text
 from .hostile_log import HostileLog

@@ -17,12 +17,12 @@ from typing import Any
 
 import pytest
 
-from pausepact.checking import EnvelopeChecker
 from pausepact.core import merkle
 from pausepact.core.durations import parse_time
 from pausepact.core.notes import parse_checkpoint, parse_note
-from pausepact.log import Accepted, LogWriter, Refused
-from pausepact.store import LogStore, open_store
+from pausepact.log.checking import EnvelopeChecker
+from pausepact.log.store import LogStore, open_store
+from pausepact.log.writer import Accepted, LogWriter, Refused
 
 from .factory import Parties, key, make_pact
 

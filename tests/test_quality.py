@@ -21,7 +21,7 @@ def test_mypy_strict_is_clean() -> None:
 
 def test_core_imports_no_shell() -> None:
     """Dependencies point inward: nothing under pausepact.core imports the shell, the network or a clock."""
-    forbidden = ("pausepact.server", "pausepact.store", "pausepact.cli", "pausepact.client", "httpx", "fastapi", "sqlite3",
+    forbidden = ("pausepact.server", "pausepact.log.store", "pausepact.cli", "pausepact.party.client", "httpx", "fastapi", "sqlite3",
                  "psycopg", "time.time", "datetime.now", "from ..store", "from ..server", "from ..cli", "from ...")
     for path in (ROOT / "src" / "pausepact" / "core").rglob("*.py"):
         text = path.read_text()

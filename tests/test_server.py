@@ -10,13 +10,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from pausepact.client import ClientError, PactClient
 from pausepact.clock import Clock
 from pausepact.core import merkle
 from pausepact.core.notes import parse_checkpoint, parse_note
 from pausepact.monitor import ForkDetected, Monitor, MonitorState
 from pausepact.pactio import load_pact
-from pausepact.signer import Signer
+from pausepact.party.client import ClientError, PactClient
+from pausepact.party.signer import Signer
 
 from .factory import key
 from .live import serving, write_world

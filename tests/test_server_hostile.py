@@ -17,8 +17,6 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from pausepact import log as log_module
-from pausepact.checking import EnvelopeChecker
 from pausepact.clock import Clock
 from pausepact.core import merkle
 from pausepact.core.canonical import canonical
@@ -26,10 +24,12 @@ from pausepact.core.durations import format_time, parse_time
 from pausepact.core.notes import Checkpoint, Note, sign_note
 from pausepact.core.statements import STATEMENT_TYPE
 from pausepact.keyfiles import public_raw
-from pausepact.log import Accepted, LogWriter, Refused
+from pausepact.log import writer as log_module
+from pausepact.log.checking import EnvelopeChecker
+from pausepact.log.store import open_store
+from pausepact.log.writer import Accepted, LogWriter, Refused
 from pausepact.server import ServerConfig, create_app
 from pausepact.server.service import Hub, LogService
-from pausepact.store import open_store
 
 from .factory import Parties, key, make_pact
 
@@ -91,7 +91,7 @@ def test_a_checker_fault_is_the_refusal_of_its_own_envelope(tmp_path: Path, monk
         return real(envelope, pact)
 
     monkeypatch.setattr(log_module, "check_one", flaky)
-    monkeypatch.setattr("pausepact.checking.check_one", flaky)
+    monkeypatch.setattr("pausepact.log.checking.check_one", flaky)
     res = w.append([p("lab-a").sign("sign", {}, T0), poison, p("lab-b").sign("sign", {}, T0)], now=T0)
     assert [type(r).__name__ for r in res] == ["Accepted", "Refused", "Accepted"]
     assert isinstance(res[1], Refused) and res[1].error == "malformed" and "bug" not in res[1].detail
@@ -293,8 +293,8 @@ def test_junk_bodies_never_fail_honest_statements_nor_write_tracebacks(tmp_path:
 
     import httpx
 
-    from pausepact.client import PactClient
     from pausepact.pactio import load_pact
+    from pausepact.party.client import PactClient
 
     from .live import serving, write_world
 

@@ -8,11 +8,11 @@ import time
 import uuid
 from pathlib import Path
 
-from pausepact.client import ClientError, PactClient
 from pausepact.core import merkle
 from pausepact.core.notes import parse_checkpoint, parse_note
 from pausepact.pactio import load_pact
-from pausepact.signer import Signer
+from pausepact.party.client import ClientError, PactClient
+from pausepact.party.signer import Signer
 
 from .factory import key
 from .live import Server, free_port, serving, write_world

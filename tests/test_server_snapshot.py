@@ -12,13 +12,13 @@ from typing import Any
 
 import pytest
 
-from pausepact.checking import EnvelopeChecker
 from pausepact.core.canonical import canonical
 from pausepact.core.durations import format_time, parse_time
 from pausepact.core.engine import snapshot
-from pausepact.log import Accepted, LogWriter
+from pausepact.log.checking import EnvelopeChecker
+from pausepact.log.store import Snapshot, open_store
+from pausepact.log.writer import Accepted, LogWriter
 from pausepact.server.snapshot_seal import log_keys, seal, unseal
-from pausepact.store import Snapshot, open_store
 
 from .factory import Parties, key, make_pact
 from .test_server_hostile import app_client, fixed_clock

@@ -17,12 +17,12 @@ import httpx
 import pytest
 
 from pausepact.cli import main
-from pausepact.client import PactClient
 from pausepact.core import merkle
 from pausepact.core.canonical import canonical
 from pausepact.core.notes import Checkpoint, Note, sign_note
 from pausepact.keyfiles import public_raw
 from pausepact.pactio import load_pact
+from pausepact.party.client import PactClient
 
 from .factory import Parties, key, make_pact, pact_text
 

@@ -10,13 +10,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pausepact.checking import EnvelopeChecker, check_one
 from pausepact.core import merkle
 from pausepact.core.canonical import canonical
 from pausepact.core.notes import Checkpoint, Note, cosign, sign_note
 from pausepact.core.statements import Rejection, SignedStatement, sign_statement
 from pausepact.keyfiles import public_raw
-from pausepact.verify import VerificationFailed, verify_log
+from pausepact.log.checking import EnvelopeChecker, check_one
+from pausepact.log.verify import VerificationFailed, verify_log
 
 from .factory import Parties, key, make_pact, pact_text
 

@@ -20,8 +20,6 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .checking import check_one
-    from .client import PactClient
     from .core.engine import Engine, full_state, replay, status_core
     from .core.merkle import verify_consistency, verify_inclusion
     from .core.notes import parse_checkpoint
@@ -30,10 +28,12 @@ if TYPE_CHECKING:
     from .core.statements import Rejection, SignedStatement, decode_envelope, sign_statement
     from .core.status import StatusCore, StatusError, verify_status
     from .errors import PausepactError
-    from .guard import Guard
+    from .log.checking import check_one
+    from .log.verify import verify_log
     from .pactio import load_pact
-    from .signer import Signer
-    from .verify import verify_log
+    from .party.client import PactClient
+    from .party.guard import Guard
+    from .party.signer import Signer
 
 __version__: str  # resolved on first use, from the installed package's metadata
 VERSION = "0.1.0"  # pyproject.toml's version: what ``__version__`` says when the package metadata is absent
@@ -42,11 +42,11 @@ VERSION = "0.1.0"  # pyproject.toml's version: what ``__version__`` says when th
 _WHERE = {
     "Pact": ".core.pact", "pact_digest": ".core.pact", "parse_pact": ".core.pactfile", "load_pact": ".pactio",
     "decode_envelope": ".core.statements", "sign_statement": ".core.statements", "SignedStatement": ".core.statements",
-    "Rejection": ".core.statements", "check_one": ".checking", "Signer": ".signer",
+    "Rejection": ".core.statements", "check_one": ".log.checking", "Signer": ".party.signer",
     "Engine": ".core.engine", "replay": ".core.engine", "full_state": ".core.engine", "status_core": ".core.engine",
     "StatusCore": ".core.status", "StatusError": ".core.status", "verify_status": ".core.status",
     "verify_inclusion": ".core.merkle", "verify_consistency": ".core.merkle", "parse_checkpoint": ".core.notes",
-    "verify_log": ".verify", "PactClient": ".client", "Guard": ".guard", "PausepactError": ".errors",
+    "verify_log": ".log.verify", "PactClient": ".party.client", "Guard": ".party.guard", "PausepactError": ".errors",
 }
 
 __all__ = [

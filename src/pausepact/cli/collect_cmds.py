@@ -31,9 +31,9 @@ def _submit(m: Measurement, indicator: str, server: str | None, pact: Path | Non
     if not (server and pact and party and key):
         raise InputError("--submit needs --server, --pact, --as and --key")
     from .. import keyfiles
-    from ..client import PactClient
     from ..pactio import load_pact
-    from ..signer import Signer
+    from ..party.client import PactClient
+    from ..party.signer import Signer
 
     p = load_pact(pact)
     with PactClient(server, p) as c:

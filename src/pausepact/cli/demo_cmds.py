@@ -24,7 +24,7 @@ def demo(
     import math
     import tempfile
 
-    from ..demo import run_demo
+    from ..demo.year import run_demo
 
     if speed is not None and not (math.isfinite(speed) and speed > 0):
         raise InputError("--speed: simulated seconds per real second, a number above 0")

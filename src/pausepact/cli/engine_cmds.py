@@ -8,10 +8,10 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from ..checking import EnvelopeChecker
 from ..core.canonical import canonical
 from ..core.engine import Engine
 from ..core.statements import SignedStatement
+from ..log.checking import EnvelopeChecker
 from ..pactio import load_pact, read_pact_bytes
 from . import app
 from .common import JsonOpt, PactOpt, out, parse_time_option, progress, read_jsonl, shown

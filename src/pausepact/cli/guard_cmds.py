@@ -24,7 +24,7 @@ from .common import err
 if TYPE_CHECKING:
     import subprocess
 
-    from ..guard import GuardedRun, RunContext
+    from ..party.guard import GuardedRun, RunContext
 
 EXIT_FORBIDDEN = 75  # stopped: the pact's restrictions forbid the run's FLOP
 EXIT_NO_STATUS = 76  # stopped: failing closed, no valid status (the last one expired, or the guard could not judge)
@@ -54,9 +54,9 @@ def guard(
     76 when, failing closed, there is no valid status; 77 when the run was refused at start;
     128+N when the guard got signal N (the command is stopped first).
     """
-    from ..client import ClientError
-    from ..guard import FailPolicy, Guard, RunRefused, command
-    from ..guard.state import GuardStateError
+    from ..party.client import ClientError
+    from ..party.guard import FailPolicy, Guard, RunRefused, command
+    from ..party.guard.state import GuardStateError
 
     argv = list(ctx.args)
     if not argv:
@@ -106,7 +106,7 @@ def guard(
 
 def _supervise(rc: RunContext, r: GuardedRun, proc: subprocess.Popen[bytes], name: str, got: list[int]) -> int:
     """Judge every 50 ms until the command ends, the run must stop, or a signal came; the exit code to give."""
-    from ..guard import command
+    from ..party.guard import command
 
     while True:
         if proc.poll() is not None:

@@ -11,16 +11,16 @@ from typing import Annotated
 import typer
 
 from .. import keyfiles
-from ..checking import EnvelopeChecker
 from ..core.keys import keyid
 from ..core.pact import Pact
 from ..core.statements import Rejection, check
 from ..errors import InputError
-from ..log import Accepted, LogWriter
+from ..log.checking import EnvelopeChecker
+from ..log.store import open_store
+from ..log.verify import VerificationFailed, verify_log
+from ..log.writer import Accepted, LogWriter
 from ..pactio import load_pact, read_pact_bytes
-from ..signer import Signer
-from ..store import open_store
-from ..verify import VerificationFailed, verify_log
+from ..party.signer import Signer
 from . import app
 from .common import (
     DEFAULT_STORE,

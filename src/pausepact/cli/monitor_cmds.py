@@ -10,11 +10,11 @@ from typing import Annotated
 import typer
 
 from .. import keyfiles
-from ..client import PactClient
 from ..clock import Clock
 from ..core.keys import keyid
 from ..errors import InputError, PausepactError
 from ..pactio import load_pact
+from ..party.client import PactClient
 from ..printable import log_to_stderr
 from . import app
 from .common import (

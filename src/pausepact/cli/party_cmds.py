@@ -10,10 +10,10 @@ from typing import Annotated, Any
 import typer
 
 from .. import keyfiles
-from ..client import PactClient
 from ..errors import InputError
 from ..pactio import load_pact
-from ..signer import Signer
+from ..party.client import PactClient
+from ..party.signer import Signer
 from . import app
 from .common import JsonOpt, KeyOpt, PactOpt, ServerOpt, body_option, err, out, plain, print_json, shown
 
@@ -127,7 +127,7 @@ def fetch_for_verify(server: str, pact: Path) -> tuple[list[bytes], str]:
     """
     from ..core.canonical import JsonError, canonical
     from ..core.notes import NoteError, parse_checkpoint, parse_note
-    from ..verify import VerificationFailed
+    from ..log.verify import VerificationFailed
 
     with _client(server, pact) as c:
         note = c.checkpoint()

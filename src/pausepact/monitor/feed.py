@@ -18,13 +18,13 @@ from typing import Any
 
 import httpx
 
-from ..client import PactClient
 from ..core.canonical import JsonError, strict_loads
 from ..core.notes import Note, NoteError, parse_note, verify_note
 from ..core.status import StatusError, check_core
 from ..errors import PausepactError
+from ..party.client import PactClient
+from ..party.transport import deadline
 from ..printable import plain
-from ..transport import deadline
 
 PAGE = 256                      # entries per request: a page stays well under its byte limit
 ENTRY_BYTES = 96 * 1024         # an envelope is at most 64 KiB; re-encoding and the index add a little

@@ -36,8 +36,6 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ..checking import check_one
-from ..client import PactClient
 from ..clock import Clock
 from ..core import merkle
 from ..core.canonical import JsonError, canonical
@@ -49,6 +47,8 @@ from ..core.statements import Rejection, SignedStatement
 from ..core.status import status_envelope, status_signature
 from ..errors import PausepactError
 from ..keyfiles import public_raw
+from ..log.checking import check_one
+from ..party.client import PactClient
 from .feed import Feed, ServerFault
 from .state import MonitorState
 

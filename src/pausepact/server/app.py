@@ -25,8 +25,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..core.canonical import JsonError, canonical, strict_loads
 from ..core.durations import format_time
-from ..log import Accepted
-from ..store import is_database_error
+from ..log.store import is_database_error
+from ..log.writer import Accepted
 from .dashboard import DASHBOARD
 from .metrics import Metrics
 from .models import ConsistencyProof, Entries, InclusionProof, Receipt, Refusal, SeqInfo, StatusCore, StatusSignature

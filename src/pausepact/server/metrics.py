@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
-from ..log import Accepted
+from ..log.writer import Accepted
 
 if TYPE_CHECKING:
     from .service import LogService

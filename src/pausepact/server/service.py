@@ -41,7 +41,6 @@ from typing import Any, TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ..checking import Checked, EnvelopeChecker
 from ..clock import Clock
 from ..core import merkle
 from ..core.canonical import canonical
@@ -52,9 +51,10 @@ from ..core.notes import Note, NoteError, parse_checkpoint, parse_note, verify_c
 from ..core.pact import Pact
 from ..core.statements import SignedStatement
 from ..core.status import StatusError, decode_core, signing_monitors, status_envelope
-from ..log import DEFAULT_MAX_LEAD, LogWriter, Result
-from ..store import Snapshot, is_database_error, open_store
-from ..store.base import MAX_INDEX
+from ..log.checking import Checked, EnvelopeChecker
+from ..log.store import Snapshot, is_database_error, open_store
+from ..log.store.base import MAX_INDEX
+from ..log.writer import DEFAULT_MAX_LEAD, LogWriter, Result
 from .snapshot_seal import log_keys, seal, unseal
 
 log = logging.getLogger("pausepact.server")

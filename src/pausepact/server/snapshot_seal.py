@@ -21,7 +21,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from ..core.pact import Pact
-from ..store import Snapshot
+from ..log.store import Snapshot
 
 DOMAIN = b"pausepact/v1/engine-snapshot\n"
 MAGIC = b"pausepact-sealed-snapshot/1\n"  # ahead of the signature: tells a sealed snapshot from an older bare one

@@ -23,11 +23,11 @@ from typing import Any
 
 import httpx
 
-from .core.durations import is_time, parse_time
-from .core.notes import NoteError, parse_note, verify_note
-from .core.pact import Pact
-from .core.status import AcceptedStatus, StatusError, verify_status
-from .errors import PausepactError
+from ..core.durations import is_time, parse_time
+from ..core.notes import NoteError, parse_note, verify_note
+from ..core.pact import Pact
+from ..core.status import AcceptedStatus, StatusError, verify_status
+from ..errors import PausepactError
 from .signer import Signer
 from .transport import DeadlineTransport, deadline
 

@@ -26,21 +26,21 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from ..core import merkle
+from ..core.durations import format_time
+from ..core.keys import keyid
+from ..core.notes import Checkpoint, Note, sign_note
+from ..core.pact import Pact
+from ..core.sequence import Sequencer
+from ..core.statements import Rejection, SignedStatement
+from ..keyfiles import public_raw
 from .checking import Checked, EnvelopeChecker, check_one
-from .core import merkle
-from .core.durations import format_time
-from .core.keys import keyid
-from .core.notes import Checkpoint, Note, sign_note
-from .core.pact import Pact
-from .core.sequence import Sequencer
-from .core.statements import Rejection, SignedStatement
-from .keyfiles import public_raw
 from .store.base import LogStore, StoreError
 
 DEFAULT_MAX_SKEW = 300
 DEFAULT_MAX_LEAD = 10
 UNCHECKABLE = "the envelope could not be checked"
-log = logging.getLogger("pausepact.log")
+log = logging.getLogger("pausepact.log.writer")
 
 
 @dataclass(frozen=True)

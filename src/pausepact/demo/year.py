@@ -26,14 +26,14 @@ from typing import Any
 
 from rich.console import Console
 
-from . import keyfiles
+from .. import keyfiles
+from ..core.durations import format_time, parse_time
+from ..errors import PausepactError
+from ..init_pact import party_lines
+from ..pactio import load_pact
+from ..party.client import ClientError, PactClient
+from ..party.signer import Signer
 from .children import Children, terminate_as_interrupt
-from .client import ClientError, PactClient
-from .core.durations import format_time, parse_time
-from .errors import PausepactError
-from .init_pact import party_lines
-from .pactio import load_pact
-from .signer import Signer
 
 START = "2027-01-01T00:00:00Z"
 DAY = 86400
@@ -217,7 +217,7 @@ class DemoError(PausepactError):
 
 
 def _shown(value: object) -> str:
-    from .cli.common import shown  # the CLI's one way to print party-controlled text
+    from ..cli.common import shown  # the CLI's one way to print party-controlled text
 
     return shown(value)
 
@@ -306,13 +306,13 @@ class Demo:
         """Lab A's guarded training loop, in a thread: it stops when the pact says so and restarts when allowed."""
         import threading
 
-        from .clock import Clock
-        from .guard import Guard, RunRefused
+        from ..clock import Clock
+        from ..party.guard import Guard, RunRefused
 
         clock = Clock(parse_time(START), self.speed, self.anchor)
         import logging
 
-        logging.getLogger("pausepact.guard").setLevel(logging.ERROR)  # the narration tells its decisions
+        logging.getLogger("pausepact.party.guard").setLevel(logging.ERROR)  # the narration tells its decisions
         self.guard = Guard(self.url, self.pact, "lab-a", self.folder / "keys" / "lab-a-cluster.pem", clock=clock,
                            heartbeat_every=20 * DAY / self.speed, poll_every=0.5, state_dir=self.folder / "guard-state")
         self.training: dict[str, Any] = {"stopped": 0, "restarted": 0, "step": 0}

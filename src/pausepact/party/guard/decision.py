@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from ..core.durations import format_time
-from ..core.status import AcceptedStatus
+from ...core.durations import format_time
+from ...core.status import AcceptedStatus
 
 FailPolicy = Literal["closed", "open"]
 StopKind = Literal["forbidden", "no-status"]

@@ -51,17 +51,17 @@ from typing import Any, Literal
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from ...clock import Clock
+from ...core.durations import format_time
+from ...core.pact import Pact
+from ...core.status import DEFAULT_MAX_SKEW, AcceptedStatus, verify_status
+from ...errors import PausepactError
 from ..client import ClientError, PactClient
-from ..clock import Clock
-from ..core.durations import format_time
-from ..core.pact import Pact
-from ..core.status import DEFAULT_MAX_SKEW, AcceptedStatus, verify_status
-from ..errors import PausepactError
 from ..signer import Signer
 from .decision import FailPolicy, Held, StopKind, Verdict, judge
 from .state import GuardState, GuardStateError, default_state_dir
 
-log = logging.getLogger("pausepact.guard")
+log = logging.getLogger("pausepact.party.guard")
 
 
 # the contract's refusals (section 3): a statement refused with one of these was not appended
@@ -128,8 +128,8 @@ class Guard:
                  max_skew: int = DEFAULT_MAX_SKEW, request_timeout: float = 10.0, stall_after: float = 10.0) -> None:
         """``state_dir``: where the durable memory and outbox live (default: the user's data directory; with a
         simulated ``clock`` and no ``state_dir``, in this process only, since simulated times are not comparable)."""
-        from .. import keyfiles
-        from ..pactio import load_pact
+        from ... import keyfiles
+        from ...pactio import load_pact
 
         self.pact = pact if isinstance(pact, Pact) else load_pact(Path(pact))
         if party not in self.pact.developers:

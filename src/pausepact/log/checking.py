@@ -26,11 +26,11 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
-from .core.keys import verify_ed25519
-from .core.merkle import leaf_hash
-from .core.pact import Pact
-from .core.pactfile import parse_pact
-from .core.statements import STATEMENT_TYPE, Rejection, SignedStatement, decode_envelope, pae
+from ..core.keys import verify_ed25519
+from ..core.merkle import leaf_hash
+from ..core.pact import Pact
+from ..core.pactfile import parse_pact
+from ..core.statements import STATEMENT_TYPE, Rejection, SignedStatement, decode_envelope, pae
 
 Checked = SignedStatement | Rejection
 Ordered = tuple[str, int, int, bytes]  # (keyid, seq, time, leaf hash): what order checks and the tree need

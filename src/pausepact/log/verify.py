@@ -12,13 +12,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from ..core import merkle
+from ..core.notes import Note, NoteError, parse_checkpoint, parse_note, verify_cosignature, verify_note
+from ..core.pact import Pact
+from ..core.sequence import Sequencer
+from ..core.statements import Rejection
+from ..errors import PausepactError
 from .checking import EnvelopeChecker
-from .core import merkle
-from .core.notes import Note, NoteError, parse_checkpoint, parse_note, verify_cosignature, verify_note
-from .core.pact import Pact
-from .core.sequence import Sequencer
-from .core.statements import Rejection
-from .errors import PausepactError
 
 
 class VerificationFailed(PausepactError):

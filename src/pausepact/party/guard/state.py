@@ -34,8 +34,8 @@ from typing import Any
 
 import platformdirs
 
-from ..core.durations import format_time, is_time, parse_time
-from ..errors import PausepactError
+from ...core.durations import format_time, is_time, parse_time
+from ...errors import PausepactError
 
 
 class GuardStateError(PausepactError):

@@ -8,12 +8,12 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from .core.durations import format_time
-from .core.keys import keyid
-from .core.pact import Pact
-from .core.statements import sign_statement
-from .errors import InputError
-from .keyfiles import public_raw
+from ..core.durations import format_time
+from ..core.keys import keyid
+from ..core.pact import Pact
+from ..core.statements import sign_statement
+from ..errors import InputError
+from ..keyfiles import public_raw
 
 
 @dataclass

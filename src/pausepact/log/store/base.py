@@ -7,8 +7,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from ..core import merkle
-from ..errors import PausepactError
+from ...core import merkle
+from ...errors import PausepactError
 
 
 class StoreError(PausepactError):
