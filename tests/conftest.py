@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+import uuid
 from pathlib import Path
 
 import pytest
@@ -27,3 +29,17 @@ VECTORS = ROOT / "tests" / "data" / "vectors"  # published vectors shipped with 
 @pytest.fixture
 def vectors() -> Path:
     return VECTORS
+
+
+PG = os.environ.get("PAUSEPACT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def pg_url(prefix: str = "t") -> str:
+    """A PostgreSQL store URL in a schema of its own, so tests running side by side never share a log."""
+    return f"{PG}?schema={prefix}_{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh log store URL on each backend (SQLite in tmp_path; PostgreSQL in its own schema)."""
+    return f"sqlite:///{tmp_path}/log.db" if request.param == "sqlite" else pg_url()

@@ -5,22 +5,14 @@ from __future__ import annotations
 
 import os
 import signal
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 
 from pausepact.party.guard.state import GuardState
 
+from . import test_guard_faults
 from .test_guard import World
 from .test_guard_faults import JOB, gone_within, read_pids, run_events, start_guard
 
-
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    w = World(tmp_path)
-    yield w
-    w.close()
+world = test_guard_faults.world  # the same fixture: a world with a server and monitors, closed after the test
 
 
 def test_the_stop_of_a_guard_killed_after_its_start_is_sent_by_the_next_guard(world: World) -> None:

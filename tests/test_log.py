@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,14 +17,11 @@ from pausepact.log.checking import EnvelopeChecker
 from pausepact.log.store import LogStore, open_store
 from pausepact.log.writer import Accepted, LogWriter, Refused
 
+from .conftest import pg_url
 from .factory import Parties, key, make_pact
 
 T0 = parse_time("2027-01-01T00:00:00Z")
-PG = os.environ.get("PAUSEPACT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 
-
-def pg_url() -> str:
-    return f"{PG}?schema=t_{uuid.uuid4().hex[:12]}"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

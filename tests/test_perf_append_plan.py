@@ -9,10 +9,7 @@ and the checkpoint's root is the root of the stored leaves.
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,20 +24,12 @@ from pausepact.log.writer import Accepted, LogWriter, Refused
 from .factory import Parties, key, make_pact
 
 T0 = parse_time("2027-01-01T00:00:00Z")
-PG = os.environ.get("PAUSEPACT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/log.db"
-    return f"{PG}?schema=t_{uuid.uuid4().hex[:12]}"
 
 
 @pytest.fixture
-def two_writers(url: str) -> Iterator[tuple[LogWriter, LogWriter, Parties]]:
+def two_writers(store_url: str) -> Iterator[tuple[LogWriter, LogWriter, Parties]]:
     pact, data = make_pact()
-    stores = [open_store(url), open_store(url)]
+    stores = [open_store(store_url), open_store(store_url)]
     writers = [LogWriter(s, pact, key("log"), EnvelopeChecker(pact, data, workers=1)) for s in stores]
     yield writers[0], writers[1], Parties(pact)
     for s in stores:

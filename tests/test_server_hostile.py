@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import sqlite3
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,7 +32,6 @@ from pausepact.server.service import Hub, LogService
 from .factory import Parties, key, make_pact
 
 T0 = parse_time("2027-01-01T00:00:00Z")
-PG = os.environ.get("PAUSEPACT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 HUGE = "9" * 400
 
 
@@ -280,9 +277,6 @@ def test_state_is_computed_once_per_tree_size_and_second(tmp_path: Path, monkeyp
         bodies = {c.get("/v1/state").content for _ in range(20)}
         assert len(bodies) == 1 and len(calls) == 1
 
-
-def pg_url() -> str:
-    return f"{PG}?schema=h_{uuid.uuid4().hex[:12]}"
 
 
 # ------------------------------------------------------------------ M1 over HTTP, L8 in the server's log

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
-import uuid
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,14 +22,6 @@ from .test_server_hostile import app_client, fixed_clock
 
 T0 = parse_time("2027-01-01T00:00:00Z")
 END = T0 + 40 * 86400
-PG = os.environ.get("PAUSEPACT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/log.db"
-    return f"{PG}?schema=snap_{uuid.uuid4().hex[:12]}"
 
 
 def history(p: Parties) -> list[dict[str, Any]]:
