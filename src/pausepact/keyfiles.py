@@ -1,4 +1,5 @@
-"""Private key files: PEM PKCS#8 Ed25519, as ``cryptography`` writes them (contract section 7)."""
+"""Private key files: PEM PKCS#8 Ed25519 signing keys and X25519 seal keys, as ``cryptography`` writes them
+(contract section 7; seal keys: v2 section 8)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from .core.keys import format_public_key
+from .core.sealing import format_seal_key
 from .errors import InputError
 
 
@@ -28,12 +30,25 @@ def public_text(key: Ed25519PrivateKey) -> str:
     return format_public_key(public_raw(key))
 
 
-def pem(key: Ed25519PrivateKey) -> bytes:
+def generate_seal_key() -> X25519PrivateKey:
+    return X25519PrivateKey.generate()
+
+
+def seal_public_raw(key: X25519PrivateKey) -> bytes:
+    return key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def seal_public_text(key: X25519PrivateKey) -> str:
+    """The seal key as a pact lists it under a monitor's ``seal_key``: ``x25519:<base64>``."""
+    return format_seal_key(seal_public_raw(key))
+
+
+def pem(key: Ed25519PrivateKey | X25519PrivateKey) -> bytes:
     return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
 
 
-def write_private_key(path: Path, key: Ed25519PrivateKey) -> None:
-    """Write ``key`` to ``path`` readable by its owner only (mode 0600), never overwriting."""
+def write_private_key(path: Path, key: Ed25519PrivateKey | X25519PrivateKey) -> None:
+    """Write ``key`` (a signing or a seal key) to ``path`` readable by its owner only (mode 0600), never overwriting."""
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

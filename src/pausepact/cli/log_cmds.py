@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from .. import keyfiles
 from ..core.keys import keyid
@@ -42,13 +43,25 @@ from .common import (
 
 
 @app.command()
-def keygen(path: Annotated[Path, typer.Argument(help="where to write the private key (mode 0600)")], json_out: JsonOpt = False) -> None:
-    """Create an Ed25519 key: writes the private key (PEM PKCS#8) and prints the public key for the pact."""
-    key = keyfiles.generate()
+def keygen(
+    path: Annotated[Path, typer.Argument(help="where to write the private key (mode 0600)")],
+    seal: Annotated[bool, typer.Option("--seal", help="an X25519 seal key for a monitor (sealed reports) instead of an Ed25519 signing key")] = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Create an Ed25519 signing key, or with --seal a monitor's X25519 seal key: writes the private key
+    (PEM PKCS#8) and prints the public key for the pact."""
+    key = keyfiles.generate_seal_key() if seal else keyfiles.generate()
     try:
         keyfiles.write_private_key(path, key)
     except OSError as e:  # e.g. a parent folder that is a file
         raise InputError(f"{path}: cannot write the key: {e.strerror}") from None
+    if isinstance(key, X25519PrivateKey):
+        public = keyfiles.seal_public_text(key)
+        if json_out:
+            print_json({"private_key": str(path), "public_key": public})
+        else:
+            out.print(f"wrote {shown(path)}\nseal key (list it as the monitor's seal_key): {public}")
+        return
     info = {"private_key": str(path), "public_key": keyfiles.public_text(key), "keyid": keyid(keyfiles.public_raw(key))}
     if json_out:
         print_json(info)
