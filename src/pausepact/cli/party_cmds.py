@@ -1,4 +1,5 @@
-"""Commands a party runs against a server: submit, status, state, log entries|checkpoint|proof."""
+"""Commands a party runs against a server: status, state, log entries|checkpoint|proof (``submit`` and
+``log show|search|verify-inclusion``: modules ``submit_cmds`` and ``log_read_cmds``, registered below)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,11 @@ from typing import Annotated, Any
 
 import typer
 
-from .. import keyfiles
 from ..errors import InputError
 from ..pactio import load_pact
 from ..party.client import PactClient
-from ..party.signer import Signer
 from . import app
-from .common import JsonOpt, KeyOpt, PactOpt, ServerOpt, body_option, err, out, plain, print_json, shown
+from .common import JsonOpt, PactOpt, ServerOpt, err, out, plain, print_json, shown
 
 log_cmd = typer.Typer(help="Read the log: entries, proofs, checkpoints.", no_args_is_help=True)
 app.add_typer(log_cmd, name="log")
@@ -23,28 +22,6 @@ app.add_typer(log_cmd, name="log")
 
 def _client(server: str, pact: Path) -> PactClient:
     return PactClient(server, load_pact(pact))
-
-
-@app.command()
-def submit(
-    type_: Annotated[str, typer.Argument(metavar="TYPE", help="sign, report, countersign, attest, propose, vote, cancel, run or ack")],
-    server: ServerOpt,
-    pact: PactOpt,
-    party: Annotated[str, typer.Option("--as", help="the signing party's id", show_default=False)],
-    key: KeyOpt,
-    body: Annotated[str, typer.Option("--body", help="the body as JSON")] = "{}",
-    json_out: JsonOpt = False,
-) -> None:
-    """Sign a statement and submit it; the next seq and the time are picked from the log itself."""
-    body_obj = body_option(body)
-    with _client(server, pact) as c:
-        receipt = c.submit(Signer(c.pact, party, keyfiles.read_private_key(key)), type_, body_obj)
-    if json_out:
-        print_json(receipt)  # a "void" member passes through as the server gave it
-    else:
-        out.print(f"accepted as entry {shown(receipt.get('index'))} (leaf {shown(str(receipt.get('leaf_hash'))[:16])}…), "
-                  f"in checkpoint:\n{shown(plain(receipt.get('checkpoint'), newlines=True))}")
-    warn_void(receipt)
 
 
 def warn_void(receipt: dict[str, Any]) -> None:
@@ -143,3 +120,6 @@ def fetch_for_verify(server: str, pact: Path) -> tuple[list[bytes], str]:
         except (JsonError, KeyError, TypeError):
             raise VerificationFailed(f"entry {i}: malformed: the server's envelope has no RFC 8785 form", i) from None
     return lines, note
+
+
+from . import log_read_cmds, submit_cmds  # noqa: E402,F401  (register their commands; they use _client from here)
