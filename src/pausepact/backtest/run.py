@@ -120,7 +120,7 @@ def parse_sweep(pact: Pact, spec: str) -> tuple[str, str, list[float]]:
         raise BacktestError(f"--sweep {spec!r}: needs START <= STOP, STEP > 0 and at most {MAX_STEPS} steps")
     values, n = [], 0
     while a + n * step <= b + step * 1e-9:
-        values.append(a + n * step)
+        values.append(round(a + n * step, 10))
         n += 1
     return rl_id, param, values
 
