@@ -17,6 +17,11 @@ MaxLeadOpt = Annotated[int, typer.Option(min=0, help="seconds a statement's time
 HeaderSecondsOpt = Annotated[float, typer.Option(min=0.1, help="seconds a connection has to send a request's headers")]
 SnapshotEveryOpt = Annotated[int, typer.Option(min=1, help="keep an engine snapshot every this many entries (restarts replay only what follows)")]
 ConnectionsOpt = Annotated[int, typer.Option(min=16, help="connections and requests served at once (more get 503)")]
+NotifyOpt = Annotated[list[str] | None, typer.Option(
+    "--notify", help="webhook URL told of events as JSON (repeatable); slack+https://... sends a chat {\"text\"}; "
+                     "URL#secret=S signs with its own secret (docs/notifications.md)")]
+NotifySecretOpt = Annotated[str | None, typer.Option(envvar="PAUSEPACT_NOTIFY_SECRET", help="HMAC-SHA256 key of the X-Pausepact-Signature header")]
+NotifyLedgerOpt = Annotated[str | None, typer.Option(help="file of delivered notification ids (default: beside a SQLite store)")]
 PerClientOpt = Annotated[int, typer.Option(min=1, help="open connections one client address may hold (at most a quarter of --connections)")]
 
 
@@ -37,16 +42,22 @@ def serve(
     connections: ConnectionsOpt = 2000,
     per_client: PerClientOpt = 64,
     snapshot_every: SnapshotEveryOpt = 100_000,
+    notify: NotifyOpt = None,
+    notify_secret: NotifySecretOpt = None,
+    notify_ledger: NotifyLedgerOpt = None,
 ) -> None:
     """Run the pact server: accepts statements, serves entries, proofs, checkpoints, state and status."""
     import uvicorn
 
     from ..server import ServerConfig, create_app
     from ..server.connections import uvicorn_options
+    from ..server.notify import Webhook
+
+    hooks = [Webhook.parse(url, notify_secret) for url in notify or []]
 
     cfg = ServerConfig(load_pact(pact), read_pact_bytes(pact), keyfiles.read_private_key(key), store,
                        Clock.from_options(clock_start, clock_speed, clock_anchor), max_skew, workers, max_lead=max_lead,
-                       snapshot_every=snapshot_every)
+                       snapshot_every=snapshot_every, notify=hooks, notify_ledger=notify_ledger)
     log_to_stderr("%(asctime)s %(name)s %(levelname)s %(message)s")
     out.print(shown(f"serving pact {cfg.pact.pact} ({cfg.pact.digest}) on http://{host}:{port}  store {store}"))
     uvicorn.run(create_app(cfg), host=host, port=port, log_level="warning", **uvicorn_options(header_seconds, connections, per_client))

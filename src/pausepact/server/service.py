@@ -36,7 +36,8 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -55,6 +56,7 @@ from ..log.checking import Checked, EnvelopeChecker
 from ..log.store import Snapshot, is_database_error, open_store
 from ..log.store.base import MAX_INDEX
 from ..log.writer import DEFAULT_MAX_LEAD, LogWriter, Result
+from .notify import Notifier, Webhook, ledger_path, observe
 from .snapshot_seal import log_keys, seal, unseal
 
 log = logging.getLogger("pausepact.server")
@@ -76,6 +78,9 @@ class ServerConfig:
     max_subscribers_per_client: int = 32
     snapshot_every: int = 100_000
     snapshot_seconds: float = 300.0
+    notify: list[Webhook] = field(default_factory=list)  # webhooks told of events (server.notify)
+    notify_ledger: str | None = None  # delivered ids (default: beside a SQLite store, else in the working directory)
+    notify_options: dict[str, Any] = field(default_factory=dict)  # Notifier keywords (tests: shorter retries)
 
 
 class Unavailable(Exception):
@@ -167,6 +172,10 @@ class LogService:
         self._judged_real: float = 0.0
         self._last_status: str | None = None
         self.metrics: Any = None
+        self.notifier: Notifier | None = None
+        if cfg.notify:
+            where = cfg.notify_ledger or ledger_path(cfg.store_url, cfg.pact.digest)
+            self.notifier = Notifier(cfg.notify, self._notable, Path(where), **cfg.notify_options)
 
     # -------------------------------------------------------------- lifecycle
 
@@ -175,11 +184,15 @@ class LogService:
         self._wake = asyncio.Event()
         self._progress = asyncio.Event()
         self._tasks = [asyncio.create_task(self._writer_loop()), asyncio.create_task(self._follower_loop())]
+        if self.notifier is not None:
+            self.notifier.start()
 
     async def stop(self) -> None:
         for t in self._tasks:
             t.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self.notifier is not None:
+            await asyncio.get_running_loop().run_in_executor(None, self.notifier.stop)
         for ex in (self._write_exec, self._read_exec, self._follow_exec):
             ex.shutdown(wait=True)
         self.checker.close()
@@ -295,6 +308,8 @@ class LogService:
                 self._progress = asyncio.Event()
             for kind, data in events:
                 self.hub.publish(kind, data)
+            if events and self.notifier is not None:
+                self.notifier.wake()
 
     def _restore(self) -> None:
         """Load the stored snapshot into a fresh engine, if it fits this pact and this tree (else: full replay)."""
@@ -417,6 +432,14 @@ class LogService:
             data = canonical(self.engine.state_at(now))
         self._state_cache = (size, now, data)
         return data
+
+    def _notable(self) -> list[dict[str, Any]]:
+        """What the notifier may tell (its own thread): the events of the engine settled to the log's clock."""
+        with self.engine_lock:
+            engine = self.engine
+            now = max(self.clock.now(), engine.last_time or 0, engine.clock or 0)
+            view = engine.view(now)
+            return observe(view, now)
 
     # -------------------------------------------------------------- statuses
 
