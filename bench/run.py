@@ -16,7 +16,8 @@ QUICK = {"log_bench.py": ["--appends", "5000", "--proof-size", "100000", "--veri
          "server_bench.py": ["--statements", "6000", "--proof-size", "100000"],
          "collect_bench.py": ["--commits", "2000", "--files", "50"],
          "restart_bench.py": ["--entries", "20000"],
-         "guard_bench.py": ["--rounds", "3"]}
+         "guard_bench.py": ["--rounds", "3"],
+         "sealing_bench.py": ["--reports", "500"]}
 
 
 def main() -> int:

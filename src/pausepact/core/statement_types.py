@@ -72,6 +72,7 @@ def _problem(t: str, detail: str) -> Rejection:
 
 
 def _shown(value: float) -> str:
+    value = float(value)  # an int is a number too (JSON has one kind)
     return repr(int(value)) if value.is_integer() and abs(value) < 2 ** 53 else repr(value)
 
 
