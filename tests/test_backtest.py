@@ -63,7 +63,7 @@ def test_example_pact_on_metr_epoch_and_a_repository(shared: Path, tmp_path: Pat
     r = cli(*example_args(shared, "--json", "--out", str(tmp_path / "report")))
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
-    assert out["backtest"] is True and "BACKTEST" in out["notice"]
+    assert out["backtest"] is True and "BACKTEST" in out["notice"] and out["rejected"] == []
     # Epoch's compute is in FLOP: the example pact has no flop indicator, so it feeds nothing (and says so)
     assert [s["indicator"] for s in out["series"]] == ["time_horizon_minutes", None, "ai_code_share"]
     assert "feeds no indicator" in r.stderr
@@ -139,12 +139,14 @@ def test_throwaway_keys_never_the_pacts(shared: Path) -> None:
     ({"acme-repo.json": ACME.read_text()}, ["acme-repo=aisi"], "not a developer"),
     ({"acme-repo.json": ACME.read_text()}, ["lab-a"], "expected ORG=PARTY"),
     ({"acme-repo.json": ACME.read_text()}, [], "no --map"),
+    ({"acme-repo.json": ACME.read_text()}, ["*=lab-a", "nope=lab-b"], None),
 ])
-def test_hostile_inputs_give_one_clear_line(tmp_path: Path, files: dict[str, str], maps: list[str], says: str) -> None:
+def test_hostile_inputs_give_one_clear_line(tmp_path: Path, files: dict[str, str], maps: list[str], says: str | None) -> None:
     args = ["backtest", str(EXAMPLE)]
     for name, text in files.items():
         (tmp_path / name).write_text(text)
-        args += ["--series", str(tmp_path / name)]
+        args += ["--series", str(tmp_path / name) if says is not None else f"no_such_indicator={tmp_path / name}"]
+    says = says or "no indicator 'no_such_indicator'"
     for m in maps:
         args += ["--map", m]
     r = cli(*args)

@@ -46,6 +46,8 @@ class Backtest:
             "series": [{"source": s.source, "kind": s.kind, "unit": s.unit, "points": len(s.points),
                         "indicator": self.fed_by[s.source], "unmapped": self.unmapped.get(s.source, 0)} for s in self.series],
             "reports": len(self.history.fed),
+            # a value the pact refuses (a ratio above 1...) is rejected by the engine, never silently dropped
+            "rejected": self.outcome.state["rejected"],
             "transitions": self.outcome.transitions,
             "first_fired": self.outcome.first_fired,
             "fits": self.outcome.fits,
