@@ -10,6 +10,8 @@ from typing import Annotated, Any
 
 import typer
 
+from ..core.durations import parse_time
+from ..core.pact import Pact
 from ..errors import InputError
 from ..pactio import load_pact
 from ..party.client import PactClient
@@ -32,18 +34,64 @@ def warn_void(receipt: dict[str, Any]) -> None:
         err.print(f"[yellow]warning: entry {shown(receipt.get('index'))} is void (valid, but has no effect): {shown(reason)}[/]")
 
 
+def judge_status(envelope: Any, pact: Pact, now: int, log_size: int | None) -> dict[str, Any]:
+    """A status as people must read it: ``state`` valid, stale (valid, but the log has grown past it),
+    expired or invalid; who signed it (monitor parties whose signature verifies) and when it expires."""
+    from ..core.durations import format_time
+    from ..core.status import StatusError, decode_core, signing_monitors, verify_status
+
+    try:
+        core, payload = decode_core(envelope, pact)
+    except StatusError as e:
+        return {"state": "invalid", "problem": str(e), "signed_by": [], "now": format_time(now)}
+    signed_by = signing_monitors(envelope, payload, pact)
+    judged: dict[str, Any] = {**core, "signed_by": signed_by, "status_quorum": pact.oversight.status_quorum,
+                              "now": format_time(now), "log_size": log_size, "problem": None}
+    try:
+        verify_status(envelope, pact, now)
+    except StatusError as e:
+        expired = parse_time(core["expires_at"]) <= now
+        return {**judged, "state": "expired" if expired else "invalid", "problem": str(e)}
+    if log_size is not None and log_size > core["tree_size"]:
+        return {**judged, "state": "stale",
+                "problem": f"covers {core['tree_size']} of the log's {log_size} entries: newer statements are not in it yet"}
+    return {**judged, "state": "valid"}
+
+
 @app.command()
 def status(server: ServerOpt, pact: PactOpt, json_out: JsonOpt = False) -> None:
-    """The server's signed status, verified against the pinned pact (exit 1 if it fails any check)."""
+    """The server's signed status, checked here against the pinned pact: who signed it, when it expires, and
+    whether it is valid, stale (behind the log) or expired/invalid (exit 1)."""
+    from ..party.client import ClientError
+
     with _client(server, pact) as c:
-        accepted = c.status(int(time.time()))
+        envelope = c.status_envelope()
+        try:
+            size: int | None = int(c.checkpoint(latest=True).split("\n")[1])
+        except (ClientError, ValueError, IndexError):
+            size = None  # staleness unknown; the status is still judged on its own
+        judged = judge_status(envelope, c.pact, int(time.time()), size)
     if json_out:
-        print_json(accepted.core)
+        print_json(judged)
+    else:
+        _print_status(judged)
+    if judged["state"] in ("expired", "invalid"):
+        raise typer.Exit(1)
+
+
+def _print_status(j: dict[str, Any]) -> None:
+    if "level" not in j:
+        err.print(f"[red]INVALID status: {shown(j['problem'])}[/]")
         return
-    core = accepted.core
-    out.print(f"status of {shown(core['pact'])} at tree size {shown(core['tree_size'])}, issued {shown(core['issued_at'])}, "
-              f"expires {shown(core['expires_at'])}: level [bold]{shown(core['level'])}[/]")
-    for d, p in core["parties"].items():
+    colour = {"valid": "green", "stale": "yellow"}.get(j["state"], "red")
+    out.print(f"status of {shown(j['pact'])} at tree size {shown(j['tree_size'])}: level [bold]{shown(j['level'])}[/] "
+              f"— [{colour}]{j['state'].upper()}[/]")
+    out.print(f"  signed by {shown(', '.join(j['signed_by']) or 'no monitor')} "
+              f"({len(j['signed_by'])} of {j['status_quorum']} needed); issued {shown(j['issued_at'])}, "
+              f"expires {shown(j['expires_at'])} (now {j['now']})")
+    if j["problem"]:
+        (err if j["state"] != "stale" else out).print(f"  [{colour}]{shown(j['problem'])}[/]")
+    for d, p in j["parties"].items():
         limit = p["max_training_flop"]
         flop = "no limit" if limit is None else f"{limit:.3g} FLOP" if isinstance(limit, (int, float)) else shown(limit)
         out.print(f"  {shown(d)}: {shown(p['level'])}, training {flop}, deployments {'allowed' if p['new_deployments'] else 'forbidden'}")
