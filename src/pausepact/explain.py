@@ -3,8 +3,21 @@
 from __future__ import annotations
 
 from .core.durations import format_duration
+from .core.engine.machine import EXPIRY
 from .core.pact import Pact, RedLine
 from .core.quorum import Quorum
+from .core.redlines import KINDS, kind_of
+
+# what ``clear`` needs, per red-line kind (core.redlines): the words for each kind's ``shown_clear``.
+# Checked complete at import, like the engine's handlers: a new kind without its words stops the import.
+CLEAR_NEEDS = {
+    "threshold": "a report made after the raise whose value no longer meets the threshold (the latest one counts)",
+    "doubling": ("at least 3 reports made after the raise, within the window, whose fitted doubling time is at least "
+                 "the limit (or that do not grow)"),
+    "overdue": "every report it watches is no longer overdue (reports after the raise are not needed)",
+}
+if CLEAR_NEEDS.keys() != KINDS.keys():
+    raise TypeError(f"explain.CLEAR_NEEDS must name exactly the red-line kinds {sorted(KINDS)}")
 
 
 def _days(seconds: int) -> str:
@@ -101,6 +114,7 @@ def explain(pact: Pact) -> list[tuple[str, list[str]]]:
             text += f" The drop then waits {_days(rule.timelock)} (a timelock) during which any monitor may cancel it."
         res.append(text)
     out.append(("What it takes to resume", res or ["No resumption rules: a raised level is permanent."]))
+    out.append(("Rules a party can trip on", _rules(pact)))
     o = pact.oversight
     out.append(("Who oversees, and how", [
         f"Monitors: {', '.join(f'{pact.party_by_id[m].name} ({m})' for m in mons)}.",
@@ -110,3 +124,52 @@ def explain(pact: Pact) -> list[tuple[str, list[str]]]:
         f"log itself; a status is valid for {_days(o.status_ttl)}.",
     ]))
     return out
+
+
+def _rules(pact: Pact) -> list[str]:
+    """Every rule that can void a statement, cancel a proposal, make a report late or a run a violation."""
+    rules = [
+        f"Proposals expire {_days(EXPIRY)} after they are made if still neither queued nor executed; they are "
+        "defeated as soon as no votes make the approval quorum unreachable. A proposal id can be used only once.",
+        "A resumption must name the current level of its scope (the coordinated level, or the party's own level "
+        "with party); otherwise it is void. It is cancelled when that level changes, when another resumption of "
+        "its scope executes, when a monitor cancels it during its timelock, or when clear stops holding.",
+        "A vote counts once per monitor and only on an active proposal; a vote on an unknown, queued or closed "
+        "proposal is void. Only a queued resumption can be cancelled.",
+        "Statements of one second are applied before that second's consequences: a proposal made in the same "
+        "second as the raise it answers is judged against the level before the raise (use submit --dry-run).",
+    ]
+    rank = {lv: i for i, lv in enumerate(pact.levels)}
+    for rl in pact.red_lines:
+        # clear for leaving L judges every red line raising to L or higher (contract section 6, Clear)
+        leaving = [lv for lv, rule in pact.resumption.items() if rule.clear and rank[rl.raise_] >= rank[lv]]
+        if leaving:
+            rules.append(f"Leaving {' or '.join(repr(lv) for lv in leaving)} needs {rl.id} ({kind_of(rl)}) clear, for every "
+                         f"developer of the scope: {CLEAR_NEEDS[kind_of(rl)]}.")
+    for rl in pact.red_lines:
+        if kind_of(rl) == "overdue":
+            assert rl.overdue is not None
+            watched = [rl.indicator] if rl.indicator else [n for n, i in pact.indicators.items() if i.reported_by == "developer"]
+            for name in watched:
+                every = pact.indicators[name].every
+                rules.append(f"Deadline: a bound developer's {name} report is due every {_days(every)}; "
+                             f"{_days(every + rl.overdue)} after its last one (or after it is bound) {rl.id} raises "
+                             f"{'its own level' if rl.scope == 'party' else 'everyone'} to {rl.raise_!r}.")
+    for name, ind in pact.indicators.items():
+        if ind.countersigned_by:
+            rules.append(f"Each {name} report counts only from its countersignature by a monitor other than its author; "
+                         "a countersign must name the report's payload hash (submit countersign --entry N computes it).")
+    rules.append("A report's measured_at may not be after the statement's time, and its value must lie in its unit's range "
+                 "(ratio 0..1, percent 0..100, others at least 0); a monitor names the developer it reports about.")
+    for level in pact.levels[1:]:
+        r = pact.restriction(level)
+        if r.max_training_flop is not None:
+            rules.append(f"Grace at {level!r}: a run above {r.max_training_flop:.3g} FLOP must stop within {_days(r.grace)}; "
+                         "a heartbeat after that is run-over-limit, no stop by then is run-not-stopped. A run's declared "
+                         "size never decreases, and a start above the limit is a violation at once.")
+    for level, rule in pact.resumption.items():
+        if rule.attestations:
+            rules.append(f"Attestations for leaving {level!r} count only if made after the scope entered {level!r}.")
+    rules.append("Each key numbers its statements 1, 2, 3... (seq), and a statement may not be timed before the last "
+                 "one in the log; the client picks both from the log.")
+    return rules

@@ -111,10 +111,19 @@ def _describe(e: dict[str, Any]) -> str:
     return f"{e.get('party')} signed"
 
 
+UntilOpt = Annotated[str | None, typer.Option("--until", help="run the clock to this time, past the last statement if "
+                                                "need be (what time alone brings: a `for` run, a timelock, an overdue report)")]
+
+
 @app.command()
-def timeline(pact: PactOpt, entries: EntriesArg, at: AtOpt = None, json_out: JsonOpt = False) -> None:
-    """Every level change and proposal transition in order, each with its reason."""
-    engine, _ = _replay(pact, entries, at)
+def timeline(pact: PactOpt, entries: EntriesArg, at: AtOpt = None, until: UntilOpt = None, json_out: JsonOpt = False) -> None:
+    """Every level change and proposal transition in order, each with its reason; ``--at``/``--until`` runs the
+    clock to a time past the last statement."""
+    if at is not None and until is not None and at != until:
+        from ..errors import InputError
+
+        raise InputError("give --at or --until (the same thing for a timeline), not two different times")
+    engine, _ = _replay(pact, entries, until if until is not None else at)
     if json_out:
         print(canonical(engine.timeline).decode())
         return
