@@ -121,8 +121,8 @@ def observe(engine: Engine, now: int) -> list[dict[str, Any]]:
     """
     pact = engine.pact
     out: list[dict[str, Any]] = []
-    if engine.coord.since is not None:
-        c = engine.coord
+    c = engine.coord
+    if c.since is not None:
         out.append(_event(engine, "level", ["all", c.level, c.since], c.since,
                           {"scope": "all", "level": c.level, "since": format_time(c.since),
                            "restrictions": _restrictions(engine, c.level)}))
