@@ -19,7 +19,7 @@ from typing import Annotated, Any
 
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response, StreamingResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -27,7 +27,7 @@ from ..core.canonical import JsonError, canonical, strict_loads
 from ..core.durations import format_time
 from ..log.store import is_database_error
 from ..log.writer import Accepted
-from .dashboard import DASHBOARD
+from .dashboard import mount_page
 from .metrics import Metrics
 from .models import ConsistencyProof, Entries, InclusionProof, Receipt, Refusal, SeqInfo, StatusCore, StatusSignature
 from .service import InternalFault, LogService, ServerConfig, Unavailable
@@ -284,8 +284,6 @@ def create_app(cfg: ServerConfig) -> FastAPI:
     async def get_metrics() -> Response:
         return Response(metrics.render(), media_type=metrics.content_type)
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    async def dashboard() -> HTMLResponse:
-        return HTMLResponse(DASHBOARD.replace("{{pact}}", cfg.pact.pact).replace("{{levels}}", json.dumps(cfg.pact.levels)))
+    mount_page(app, service)  # the public page at /, its assets under /page/, the pact's bytes at /pact.yaml
 
     return app
