@@ -18,7 +18,7 @@ from ..party.client import PactClient
 from . import app
 from .common import JsonOpt, PactOpt, ServerOpt, err, out, plain, print_json, shown
 
-log_cmd = typer.Typer(help="Read the log: entries, proofs, checkpoints.", no_args_is_help=True)
+log_cmd: typer.Typer = typer.Typer(help="Read the log: entries, proofs, checkpoints.", no_args_is_help=True)
 app.add_typer(log_cmd, name="log")
 
 

@@ -164,8 +164,8 @@ def submit(
              "evidence_digest": evidence_digest, "evidence_source": evidence_source, "evidence_uri": evidence_uri,
              "claim": claim, "level": level, "id": id_, "action": action, "party": for_party, "proposal": proposal,
              "yes": yes, "no": no, "reason": reason, "since": since, "run": run, "event": event, "flop": flop, "entry": entry}
-    for name in ("measured_at", "since"):
-        parse_time_option(flags[name], _flag(name))
+    parse_time_option(measured_at, "--measured-at")
+    parse_time_option(since, "--since")
     if body is not None:
         if given := [_flag(k) for k, v in flags.items() if v is not None and v is not False]:
             raise InputError(f"give --body or the flags of the type, not both ({', '.join(given)})")
