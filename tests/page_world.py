@@ -45,7 +45,7 @@ def build(folder: Path, scenario: str, now: int | None = None) -> int:
     for i, v in enumerate([0.42, 0.61, 0.8, 0.96, 0.97]):
         steps.append((t0 + DAY + i * 7 * DAY, "lab-a", "report",
                       {"indicator": "ai_code_share", "value": v, "measured_at": _t(t0 + DAY + i * 7 * DAY - 3600)}))
-    for i, v in enumerate([60.0, 90.0, 150.0]):
+    for i, v in enumerate([60.0, 64.0, 68.0]):
         steps.append((t0 + 2 * DAY + i * 10 * DAY, "aisi", "report",
                       {"indicator": "time_horizon_minutes", "value": v, "subject": "lab-a",
                        "measured_at": _t(t0 + 2 * DAY + i * 10 * DAY - 3600)}))

@@ -1,0 +1,174 @@
+"""The public page in a real browser (Debian's chromium driven by Playwright): normal, a pause, a queued
+resumption, a stale status and a forged one; the status is verified by the browser itself, and no request
+leaves the server."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from pausepact.core.durations import parse_time
+from pausepact.core.status import status_signature
+from pausepact.keyfiles import public_raw
+from pausepact.pactio import load_pact
+from pausepact.party.client import PactClient
+
+from .factory import key
+from .live import Server, serving
+from .page_world import build, signed_status
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+SHOTS = Path("/tmp/page-shots")
+sync_api = pytest.importorskip("playwright.sync_api")
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="no Debian chromium (.ci/run installs it)")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with sync_api.sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture(scope="module", params=["normal", "pause", "queued"])
+def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Server, dict[str, Any]]]:
+    folder = tmp_path_factory.mktemp(request.param)
+    size = build(folder, request.param)
+    with serving(folder) as srv, PactClient(srv.url, load_pact(folder / "pact.yaml")) as c:
+        status = signed_status(c, folder, size)
+        yield request.param, srv, status
+
+
+def open_page(browser: Any, srv: Server, shot: Path, at: datetime | None = None,
+              forged: dict[str, Any] | None = None) -> tuple[Any, Any, list[str]]:
+    """The page at ``srv`` (``?live=0``), its verdict settled; every URL the browser asked for."""
+    ctx = browser.new_context(viewport={"width": 1000, "height": 1400})
+    page = ctx.new_page()
+    urls: list[str] = []
+    page.on("request", lambda r: urls.append(r.url))
+    if at is not None:
+        page.clock.set_fixed_time(at)
+    if forged is not None:  # a tampered server answer: the page's embedded status replaced by a forgery
+        def tamper(route: Any) -> None:
+            html = route.fetch().text()
+            m = re.search(r'(<script type="application/json" id="pp-data">)(.*?)(</script>)', html, re.S)
+            assert m is not None
+            data = json.loads(m.group(2))
+            data["status"] = forged
+            html = html[:m.start(2)] + json.dumps(data).replace("<", "\\u003c") + html[m.end(2):]
+            route.fulfill(status=200, content_type="text/html; charset=utf-8", body=html)
+        page.route(re.compile(r".*/\?live=0$"), tamper)
+    page.goto(srv.url + "/?live=0")
+    page.wait_for_function("document.body.dataset.status !== undefined", timeout=30_000)
+    page.screenshot(path=str(shot), full_page=True)
+    return ctx, page, urls
+
+
+def assert_only_server(urls: list[str], srv: Server) -> None:
+    assert urls, "the browser asked for nothing"
+    assert all(u.startswith(srv.url + "/") for u in urls), [u for u in urls if not u.startswith(srv.url)]
+
+
+def test_page_in_a_real_browser(browser: Any, world: tuple[str, Server, dict[str, Any]], tmp_path: Path) -> None:
+    scenario, srv, _ = world
+    ctx, page, urls = open_page(browser, srv, tmp_path / f"{scenario}.png")
+    try:
+        verdict = page.locator("#verdict")
+        assert verdict.get_attribute("data-verdict") == "valid", page.locator("#verdict-detail").inner_text()
+        assert verdict.inner_text() == "VERIFIED"
+        detail = page.locator("#verdict-detail").inner_text()
+        assert "aisi" in detail and "eval-org" in detail
+        now = page.locator("#now").inner_text()
+        assert "Test pact" in page.locator("h1").inner_text()
+        assert "LAB-A" in page.locator("#agreement").inner_text()
+        if scenario == "normal":
+            assert page.locator("#level").inner_text() == "normal"
+            assert re.search(r"Why it is there now\s+none", now)
+            assert re.search(r"Open proposals\s+none", now)
+            assert "Nothing to resume" in now
+        else:
+            assert page.locator("#level").inner_text() == "pause"
+            assert "emergency proposal e1 was approved" in now
+        if scenario == "pause":
+            assert "r1: resume pause" in now and "expires" in now
+            assert "lab-a has not attested safeguards-adequate" in now
+        if scenario == "queued":
+            assert "queued" in now and "executes" in now and "unless cancelled" in now
+        ind = page.locator("#indicators").inner_text()
+        assert "of 60 days at least 0.95" in ind  # the `for` progress of models-write-the-code
+        assert page.locator("#indicators svg.chart line.threshold").count() >= 1
+        # the explorer: the newest page, decoded, and one inclusion proof checked in the browser
+        page.wait_for_function("document.querySelectorAll('#entries tbody tr').length > 0", timeout=30_000)
+        page.locator("#entries tbody tr").first.locator("button").click()
+        page.wait_for_selector("#entries .proof-ok, #entries .proof-bad", timeout=30_000)
+        assert page.locator("#entries .proof-ok").count() == 1
+        assert_only_server(urls, srv)
+        SHOTS.mkdir(exist_ok=True)
+        shutil.copy(tmp_path / f"{scenario}.png", SHOTS / f"{scenario}.png")
+    finally:
+        ctx.close()
+
+
+def test_a_stale_status_shows_expired(browser: Any, world: tuple[str, Server, dict[str, Any]], tmp_path: Path) -> None:
+    scenario, srv, status = world
+    if scenario != "normal":
+        pytest.skip("one world is enough")
+    core = json.loads(base64.b64decode(status["payload"]))
+    later = datetime.fromtimestamp(parse_time(core["expires_at"]) + 60, UTC)  # the browser's clock, past the expiry
+    ctx, page, urls = open_page(browser, srv, tmp_path / "stale.png", at=later)
+    try:
+        assert page.locator("#verdict").get_attribute("data-verdict") == "expired"
+        assert "STALE" in page.locator("#verdict").inner_text()
+        assert_only_server(urls, srv)
+        shutil.copy(tmp_path / "stale.png", SHOTS / "stale.png") if SHOTS.exists() else None
+    finally:
+        ctx.close()
+
+
+def test_a_forged_status_shows_invalid(browser: Any, world: tuple[str, Server, dict[str, Any]], tmp_path: Path) -> None:
+    scenario, srv, status = world
+    if scenario != "normal":
+        pytest.skip("one world is enough")
+    core = json.loads(base64.b64decode(status["payload"]))
+    core["level"] = "normal"
+    # signed by developers' keys, and one under a monitor's keyid by a key that is not the monitor's
+    lab = status_signature(core, key("lab-a"), public_raw(key("lab-a")))
+    lab_b = status_signature(core, key("lab-b"), public_raw(key("lab-b")))
+    impostor = dict(status_signature(core, key("mallory"), public_raw(key("mallory"))),
+                    keyid=status["signatures"][0]["keyid"])
+    forged = dict(status, signatures=[lab, lab_b, impostor])
+    ctx, page, urls = open_page(browser, srv, tmp_path / "forged.png", forged=forged)
+    try:
+        assert page.locator("#verdict").get_attribute("data-verdict") == "invalid"
+        assert page.locator("#verdict").inner_text() == "INVALID"
+        assert "not monitors' keys" in page.locator("#verdict-detail").inner_text()
+        assert_only_server(urls, srv)
+        shutil.copy(tmp_path / "forged.png", SHOTS / "forged.png") if SHOTS.exists() else None
+    finally:
+        ctx.close()
+
+
+def test_pact_bytes_and_assets_are_served(world: tuple[str, Server, dict[str, Any]]) -> None:
+    scenario, srv, _ = world
+    if scenario != "normal":
+        pytest.skip("one world is enough")
+    r = httpx.get(srv.url + "/pact.yaml")
+    import hashlib
+
+    assert r.status_code == 200 and r.headers["pausepact-digest"] == "sha256:" + hashlib.sha256(r.content).hexdigest()
+    assert httpx.get(srv.url + "/page/page.js").status_code == 200
+    assert httpx.get(srv.url + "/page/../app.py").status_code == 404
