@@ -98,3 +98,29 @@ def test_timeline_runs_past_the_last_statement(tmp_path: Path, capsys: pytest.Ca
     later = events("--until", format_time(T0 + 70 * DAY))
     assert {(e["at"], e["to"]) for e in later if e["event"] == "raise" and e["scope"] == "all"} == {(format_time(T0 + 61 * DAY), "slowdown")}
     assert events("--at", format_time(T0 + 70 * DAY)) == later
+
+
+def test_log_show_and_search_of_a_hostile_log_print_text_not_escapes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    log = HostileLog(make_pact(overdue=False)[0])
+    log.sign_all()
+    log.add("aisi", "cancel", {"proposal": "p\x1b]8;;http://x\x07", "reason": "\x1b[2Kgone\u202e"}, T0 + 5)
+    log.entries.append({"payloadType": "x", "payload": "\x1b[31m", "signatures": []})  # not a statement at all
+    (tmp_path / "pact.yaml").write_text(pact_text(overdue=False))
+    url, stop = log.serve_http()
+    try:
+        args = ["--server", url, "--pact", str(tmp_path / "pact.yaml")]
+        for argv in (["log", "show", "3", *args], ["log", "show", "4", *args], ["log", "search", *args]):
+            with pytest.raises(SystemExit) as e:
+                main(argv)
+            got = capsys.readouterr()
+            assert e.value.code in (0, None), got.err
+            assert "\x1b" not in got.out + got.err and "\u202e" not in got.out + got.err
+        with pytest.raises(SystemExit):
+            main(["log", "show", "3", *args, "--json"])
+        shown = json.loads(capsys.readouterr().out)
+        assert shown["effect"]["effect"] == "void" and shown["body"]["reason"] == "\x1b[2Kgone\u202e"
+        with pytest.raises(SystemExit):
+            main(["log", "show", "4", *args, "--json"])
+        assert json.loads(capsys.readouterr().out)["effect"]["effect"] == "rejected"
+    finally:
+        stop()
