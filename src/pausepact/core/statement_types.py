@@ -94,13 +94,13 @@ def _report(b: ReportBody, role: str, t: int, pact: Pact) -> None:
     ind = pact.indicators.get(b.indicator)
     if ind is None:
         raise _problem("report", f"unknown indicator {b.indicator!r}")
+    if ind.reported_by != role:  # who may report comes first: a party's report of another's indicator is `role`
+        raise Rejection("role", f"{b.indicator!r} is reported by a {ind.reported_by}, not a {role}")
     if (err := unit_range_problem(b.value, ind.unit)) is not None:
         raise _problem("report", err)
     if epoch(b.measured_at) > t:
         raise _problem("report", f"measured_at {b.measured_at} is after the statement's time {format_time(t)}: "
                                  "nobody reports a future measurement")
-    if ind.reported_by != role:
-        raise Rejection("role", f"{b.indicator!r} is reported by a {ind.reported_by}, not a {role}")
     if role == "developer" and b.subject is not None:
         raise _problem("report", "a developer reports about itself: no subject")
     if role == "monitor":

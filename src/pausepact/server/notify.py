@@ -143,15 +143,13 @@ def observe(engine: Engine, now: int) -> list[dict[str, Any]]:
                               {**shown, "expires_at": format_time(p.made_at + EXPIRY)}))
     for v in engine.violations:
         out.append(_event(engine, "violation", [v["index"], v["kind"], v["party"], v["run"]], v["at"], dict(v)))
-    if engine.in_force_at is not None:
-        for dev, signed_at in engine.signed.items():
-            for name, ind in pact.indicators.items():
-                series = engine.series.get((dev, name))
-                due = (series[-1].time if series else max(engine.in_force_at, signed_at)) + ind.every
-                if now <= due <= now + REPORT_WARNING:
-                    out.append(_event(engine, "report-due", [dev, name, due], now,
-                                      {"party": dev, "indicator": name, "reported_by": ind.reported_by,
-                                       "due_at": format_time(due)}))
+    for dev in engine.signed:
+        for name, ind in pact.indicators.items():
+            due = engine.report_due(dev, name)
+            if due is not None and now <= due <= now + REPORT_WARNING:
+                out.append(_event(engine, "report-due", [dev, name, due], now,
+                                  {"party": dev, "indicator": name, "reported_by": ind.reported_by,
+                                   "due_at": format_time(due)}))
     return out
 
 

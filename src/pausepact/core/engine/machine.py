@@ -324,6 +324,14 @@ class Engine:
     def every(self, indicator: str) -> int:
         return self.pact.indicators[indicator].every
 
+    def report_due(self, dev: str, indicator: str) -> int | None:
+        """When bound developer ``dev``'s next report of ``indicator`` is due: ``every`` after its latest
+        report, or after its duty began (the pact in force, its signature); None before the pact is in force."""
+        if self.in_force_at is None or dev not in self.signed:
+            return None
+        series = self.series.get((dev, indicator))
+        return (series[-1].time if series else max(self.in_force_at, self.signed[dev])) + self.every(indicator)
+
     def duty_indicators(self) -> list[str]:
         return [name for name, ind in self.pact.indicators.items() if ind.reported_by == "developer"]
 
