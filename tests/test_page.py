@@ -172,3 +172,41 @@ def test_pact_bytes_and_assets_are_served(world: tuple[str, Server, dict[str, An
     assert r.status_code == 200 and r.headers["pausepact-digest"] == "sha256:" + hashlib.sha256(r.content).hexdigest()
     assert httpx.get(srv.url + "/page/page.js").status_code == 200
     assert httpx.get(srv.url + "/page/../app.py").status_code == 404
+
+
+def test_static_snapshot_needs_no_server(browser: Any, world: tuple[str, Server, dict[str, Any]], tmp_path: Path) -> None:
+    scenario, srv, _ = world
+    if scenario != "pause":
+        pytest.skip("one world is enough")
+    import subprocess
+    import sys
+
+    out = tmp_path / "site"
+    r = subprocess.run([sys.executable, "-m", "pausepact", "page", "--server", srv.url, "--out", str(out)],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    html = (out / "index.html").read_text()
+    assert 'href="page/page.css"' in html and 'href="pact.yaml"' in html and srv.url not in html
+    ctx = browser.new_context()
+    page = ctx.new_page()
+    urls: list[str] = []
+    page.on("request", lambda req: urls.append(req.url))
+    try:
+        page.goto((out / "index.html").as_uri())
+        page.wait_for_function("document.body.dataset.status !== undefined", timeout=30_000)
+        assert page.locator("#level").inner_text() == "pause"
+        assert page.locator("#verdict").get_attribute("data-verdict") == "valid"  # checked from the file, offline
+        assert "needs the live server" in page.locator("#log").inner_text()
+        assert all(u.startswith("file://") for u in urls), urls
+    finally:
+        ctx.close()
+
+
+def test_snapshot_of_no_server_is_one_line(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-m", "pausepact", "page", "--server", "http://127.0.0.1:9", "--out", str(tmp_path / "o")],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1 and "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "o").exists()

@@ -48,7 +48,7 @@ def _root(
     """Coordinated, verifiable pause agreements for frontier AI development."""
 
 
-from . import backtest_cmds, collect_cmds, demo_cmds, engine_cmds, guard_cmds, log_cmds, monitor_cmds, pact_cmds, party_cmds, server_cmds  # noqa: E402,F401  (registers commands)
+from . import backtest_cmds, collect_cmds, demo_cmds, engine_cmds, guard_cmds, log_cmds, monitor_cmds, page_cmds, pact_cmds, party_cmds, server_cmds  # noqa: E402,F401  (registers commands)
 
 
 def _exception_classes(name: str) -> tuple[type[BaseException], ...]:

@@ -47,12 +47,17 @@ def mount(app: FastAPI, service: LogService) -> None:
     """Add the page's routes to ``app``."""
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    async def page(live: Annotated[str, Query(max_length=8)] = "1") -> HTMLResponse:
+    async def page(live: Annotated[str, Query(max_length=8)] = "1",
+                   snapshot: Annotated[str, Query(max_length=8)] = "0") -> HTMLResponse:
+        """The page; ``?live=0``: no event stream; ``?snapshot=1``: relative links and no explorer (``pausepact page``)."""
         t = time.perf_counter()
         status, checkpoint = await service.read(_reads, service)
         facts = await service.follow(_facts, service, status, checkpoint)
         rationales = await service.read(_rationales, service, facts)
-        body = render(facts, live=live != "0", rationales=rationales)
+        if snapshot == "1":
+            body = render(facts, live=False, api=False, asset_prefix="page/", pact_href="pact.yaml", rationales=rationales)
+        else:
+            body = render(facts, live=live != "0", rationales=rationales)
         return HTMLResponse(body, headers={"Server-Timing": f"render;dur={1000 * (time.perf_counter() - t):.1f}",
                                            "Cache-Control": "no-store"})
 
