@@ -27,6 +27,7 @@ from ..core.canonical import JsonError, canonical, strict_loads
 from ..core.durations import format_time
 from ..log.store import is_database_error
 from ..log.writer import Accepted
+from .apidocs import mount_docs
 from .dashboard import mount_page
 from .metrics import Metrics
 from .models import ConsistencyProof, Entries, InclusionProof, Receipt, Refusal, SeqInfo, StatusCore, StatusSignature
@@ -119,8 +120,11 @@ def create_app(cfg: ServerConfig) -> FastAPI:
         version="1",
         description=f"The transparency log, state and signed status of pact `{cfg.pact.pact}` ({cfg.pact.digest}).",
         lifespan=lifespan,
+        docs_url=None,  # served from vendored assets by mount_docs: no CDN
+        redoc_url=None,
     )
     app.state.service = service
+    mount_docs(app, app.openapi_url or "/openapi.json")
     app.add_middleware(FaultBarrier)
 
     @app.exception_handler(RequestValidationError)
