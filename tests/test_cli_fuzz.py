@@ -156,6 +156,13 @@ def _invocations() -> list[tuple[str, list[str]]]:
     add("collect ai-code method", "collect", "ai-code", "{dir}", "--method", "guess")
     add("collect submit half", "collect", "lm-eval", "{garbage}", "--submit")
     add("collect metr submit half", "collect", "metr", "{garbage}", "--submit", "--server", NOWHERE)
+    add("log show server", "log", "show", "0", "--server", NOWHERE, "--pact", "{pact}")
+    add("log search since", "log", "search", "--server", NOWHERE, "--pact", "{pact}", "--since", "soon")
+    add("log verify-inclusion server", "log", "verify-inclusion", "0", "--server", NOWHERE, "--pact", "{pact}")
+    add("backtest garbage series", "backtest", "{pact}", "--series", "{garbage}")
+    add("backtest pact is garbage", "backtest", "{garbage}", "--series", "{garbage}")
+    add("backtest no series", "backtest", "{pact}")
+    add("backtest bad sweep", "backtest", "{pact}", "--series", "{garbage}", "--sweep", "x.y=1:0:0")
     return [r for r in rows if r is not None]
 
 
