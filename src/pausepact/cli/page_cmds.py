@@ -44,13 +44,13 @@ def snapshot(server: str, out: Path, timeout: float = 30.0) -> list[Path]:
         raise SnapshotFailed(f"{base}: {type(e).__name__}: {e}") from None
     written = []
     for name, data in got.items():
-        path = out / name
+        target = out / name
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
         except OSError as e:
-            raise SnapshotFailed(f"{path}: cannot write: {e.strerror or e}") from None
-        written.append(path)
+            raise SnapshotFailed(f"{target}: cannot write: {e.strerror or e}") from None
+        written.append(target)
     return written
 
 

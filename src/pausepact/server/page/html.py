@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from html import escape
 from typing import Any
@@ -82,11 +83,11 @@ def _now(facts: Facts, rationales: dict[str, str]) -> str:
         expiry = (f"expires <time>{format_time(made + EXPIRY)}</time> unless approved" if pr["state"] == "active"
                   else f"executes <time>{_e(pr['executes_at'])}</time> unless cancelled")
         missing = _missing_for(s, pr)
-        why = f"<br>rationale: <q>{_e(rationales[pr['id']])}</q>" if pr["id"] in rationales else ""
+        rationale = f"<br>rationale: <q>{_e(rationales[pr['id']])}</q>" if pr["id"] in rationales else ""
         props.append(f"<b>{_e(pr['id'])}</b>: {_e(pr['action'])} {_e(pr['level'])}"
                      f"{' (' + _e(pr['party']) + ')' if pr['party'] else ''}, proposed by {_e(pr['proposer'])} at "
                      f"<time>{_e(pr['made_at'])}</time>; <span class=\"state\">{_e(pr['state'])}</span>; "
-                     f"yes: {_e(', '.join(pr['yes']) or 'none')}; no: {_e(', '.join(pr['no']) or 'none')}; {expiry}{why}"
+                     f"yes: {_e(', '.join(pr['yes']) or 'none')}; no: {_e(', '.join(pr['no']) or 'none')}; {expiry}{rationale}"
                      + (f"<br>still missing: {_none([_e(m) for m in missing])}" if missing else ""))
     res = s.get("resumption")
     queued = [m for m in (res or {}).get("missing", []) if m.startswith("queued;")]
@@ -183,8 +184,6 @@ def page_data(facts: Facts, live: bool, api: bool) -> dict[str, Any]:
     for m in p.monitors:
         for k in p.party_by_id[m].keys:
             raw = base64.b64decode(k.split(":", 1)[1])
-            import hashlib
-
             keys[hashlib.sha256(raw).hexdigest()] = {"party": m, "key": base64.b64encode(raw).decode()}
     return {"status": facts.trust.status, "checkpoint": facts.trust.checkpoint, "monitor_keys": keys,
             "status_quorum": p.oversight.status_quorum, "origin": p.origin, "live": live, "api": api,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 from typing import Annotated, Any
@@ -33,8 +34,6 @@ def _rationales(service: LogService, facts: Facts) -> dict[str, str]:
         if p["state"] in ("active", "queued"):
             for e in service.read_store.entries(p["index"], p["index"] + 1):
                 try:
-                    import base64
-
                     body = json.loads(base64.b64decode(json.loads(e.leaf)["payload"]))["body"]
                     if isinstance(body.get("rationale"), str):
                         out[p["id"]] = body["rationale"]
