@@ -210,3 +210,30 @@ def test_snapshot_of_no_server_is_one_line(tmp_path: Path) -> None:
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 1 and "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "o").exists()
+
+
+def test_the_vendored_fallback_verifies_without_webcrypto_ed25519(browser: Any, world: tuple[str, Server, dict[str, Any]],
+                                                                  tmp_path: Path) -> None:
+    scenario, srv, status = world
+    if scenario != "normal":
+        pytest.skip("one world is enough")
+    ctx = browser.new_context()
+    ctx.add_init_script("window.PAUSEPACT_NO_WEBCRYPTO_ED25519 = true")
+    page = ctx.new_page()
+    urls: list[str] = []
+    page.on("request", lambda r: urls.append(r.url))
+    try:
+        page.goto(srv.url + "/?live=0")
+        page.wait_for_function("document.body.dataset.status !== undefined", timeout=30_000)
+        assert page.locator("#verdict").get_attribute("data-verdict") == "valid", page.locator("#verdict-detail").inner_text()
+        assert "page's own Ed25519 code" in page.locator("#verdict-detail").inner_text()
+        assert any("noble-ed25519-3.2.0/ed25519.js" in u for u in urls)
+        # and the fallback refuses what WebCrypto refuses: a signature over another payload
+        core = json.loads(base64.b64decode(status["payload"]))
+        core["level"] = "pause"
+        bad = dict(status, payload=base64.b64encode(json.dumps(core, separators=(",", ":"), sort_keys=True).encode()).decode())
+        verdict = page.evaluate("env => pausepact.judgeStatus(env, Date.now()).then(v => v.verdict)", bad)
+        assert verdict == "invalid"
+        assert_only_server(urls, srv)
+    finally:
+        ctx.close()

@@ -10,11 +10,12 @@ import httpx
 import typer
 
 from ..errors import PausepactError
+from ..server.page.assets import VENDOR
 from . import app
 from .common import ServerOpt
 
 FILES = {"index.html": "/?live=0&snapshot=1", "page/page.js": "/page/page.js", "page/page.css": "/page/page.css",
-         "pact.yaml": "/pact.yaml"}
+         "pact.yaml": "/pact.yaml", **{f"page/{v}": f"/page/{v}" for v in (VENDOR + "ed25519.js", VENDOR + "LICENSE")}}
 
 
 class SnapshotFailed(PausepactError):

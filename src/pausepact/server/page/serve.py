@@ -60,7 +60,7 @@ def mount(app: FastAPI, service: LogService) -> None:
         return HTMLResponse(body, headers={"Server-Timing": f"render;dur={1000 * (time.perf_counter() - t):.1f}",
                                            "Cache-Control": "no-store"})
 
-    @app.get("/page/{name}", include_in_schema=False)
+    @app.get("/page/{name:path}", include_in_schema=False)
     async def page_asset(name: str) -> Response:
         if name not in ASSETS:
             return Response(b'{"error":"not-found","detail":"no such asset"}', 404, media_type="application/json")

@@ -19,18 +19,26 @@ function pae(type, payload) {  // DSSE v1 pre-authentication encoding
   return cat(enc.encode(`DSSEv1 ${t.length} `), t, enc.encode(` ${payload.length} `), payload);
 }
 
-let ed25519 = null;  // null: not probed; false: this browser has no WebCrypto Ed25519
+// WebCrypto's Ed25519 when the browser has it; else the vendored @noble/ed25519 (npm, pinned, MIT), strict RFC 8032
+const HERE = document.currentScript ? document.currentScript.src : location.href;
+const FALLBACK = new URL("vendor/noble-ed25519-3.2.0/ed25519.js", HERE).href;
+let engine = null;  // "webcrypto", "noble" or "none"
+let noble = null;
 async function ed25519Works() {
-  if (ed25519 !== null) return ed25519;
+  if (engine !== null) return engine !== "none";
   try {
+    if (window.PAUSEPACT_NO_WEBCRYPTO_ED25519) throw new Error("disabled");  // tests take the fallback's path
     await crypto.subtle.importKey("raw", new Uint8Array(32).fill(1), {name: "Ed25519"}, false, ["verify"]);
-    ed25519 = true;
-  } catch (e) { ed25519 = false; }
-  return ed25519;
+    engine = "webcrypto";
+  } catch (e) {
+    try { noble = await import(FALLBACK); engine = "noble"; } catch (e2) { engine = "none"; }
+  }
+  return engine !== "none";
 }
 
 async function verifySig(rawKey, sig, message) {
   try {
+    if (engine === "noble") return await noble.verifyAsync(sig, message, rawKey, {zip215: false});
     const k = await crypto.subtle.importKey("raw", rawKey, {name: "Ed25519"}, false, ["verify"]);
     return await crypto.subtle.verify({name: "Ed25519"}, k, sig, message);
   } catch (e) { return false; }
@@ -40,7 +48,7 @@ async function verifySig(rawKey, sig, message) {
 async function judgeStatus(env, now) {
   if (!env) return {verdict: "none", detail: "no signed status yet", signers: []};
   if (!window.crypto || !crypto.subtle) return {verdict: "unknown", detail: "cannot verify in this browser (no WebCrypto; pages must be served over HTTPS or from localhost)", signers: []};
-  if (!(await ed25519Works())) return {verdict: "unknown", detail: "cannot verify in this browser: it has no WebCrypto Ed25519", signers: []};
+  if (!(await ed25519Works())) return {verdict: "unknown", detail: "cannot verify in this browser: it has no WebCrypto Ed25519 and the fallback did not load", signers: []};
   let payload, core;
   try {
     if (env.payloadType !== STATUS_TYPE) throw new Error("payloadType is not a status");
@@ -62,7 +70,8 @@ async function judgeStatus(env, now) {
       (strangers.length ? `; ${strangers.length} signature(s) by keys that are not monitors' keys of this pact` : ""), signers, core};
   const expires = Date.parse(core.expires_at);
   if (!(expires > now)) return {verdict: "expired", detail: `stale: expired at ${core.expires_at} by this browser's clock; signed by ${signers.join(", ")}`, signers, core};
-  return {verdict: "valid", detail: `signed by ${signers.join(", ")} (${need} needed), valid until ${core.expires_at} by this browser's clock`, signers, core};
+  return {verdict: "valid", detail: `signed by ${signers.join(", ")} (${need} needed), valid until ${core.expires_at} by this browser's clock` +
+    (engine === "noble" ? " (checked with the page's own Ed25519 code: this browser has no WebCrypto Ed25519)" : ""), signers, core};
 }
 
 async function showStatus(env) {
