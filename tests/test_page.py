@@ -237,3 +237,15 @@ def test_the_vendored_fallback_verifies_without_webcrypto_ed25519(browser: Any, 
         assert_only_server(urls, srv)
     finally:
         ctx.close()
+
+
+def test_an_empty_log_reads_none_not_broken(tmp_path: Path) -> None:
+    from .live import write_world
+
+    write_world(tmp_path)
+    with serving(tmp_path) as srv:
+        html = httpx.get(srv.url + "/").text
+    assert "no status has reached its quorum" in html
+    assert "Not in force yet: 0 of the 3 developers" in html
+    assert "none: no checkpoint has enough cosignatures yet" in html
+    assert html.count('class="none"') >= 4
