@@ -8,7 +8,8 @@ import base64
 import json
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -44,13 +45,34 @@ def browser() -> Iterator[Any]:
             b.close()
 
 
-@pytest.fixture(scope="module", params=["normal", "pause", "queued"])
-def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Server, dict[str, Any]]]:
-    folder = tmp_path_factory.mktemp(request.param)
-    size = build(folder, request.param)
-    with serving(folder) as srv, PactClient(srv.url, load_pact(folder / "pact.yaml")) as c:
-        status = signed_status(c, folder, size)
-        yield request.param, srv, status
+World = tuple[str, Server, dict[str, Any]]
+
+
+@pytest.fixture(scope="module")
+def worlds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], World]]:
+    """Each scenario's world (a served log and a status signed over it), built once, when a test first needs it."""
+    built: dict[str, World] = {}
+    with ExitStack() as stack:
+        def world_of(scenario: str) -> World:
+            if scenario not in built:
+                folder = tmp_path_factory.mktemp(scenario)
+                size = build(folder, scenario)
+                srv = stack.enter_context(serving(folder))
+                c = stack.enter_context(PactClient(srv.url, load_pact(folder / "pact.yaml")))
+                built[scenario] = (scenario, srv, signed_status(c, folder, size))
+            return built[scenario]
+        yield world_of
+
+
+@pytest.fixture(params=["normal", "pause", "queued"])
+def world(request: pytest.FixtureRequest, worlds: Callable[[str], World]) -> World:
+    return worlds(request.param)
+
+
+@pytest.fixture
+def normal(worlds: Callable[[str], World]) -> World:
+    """The world at the resting level, for the checks one world is enough for."""
+    return worlds("normal")
 
 
 def open_page(browser: Any, srv: Server, shot: Path, at: datetime | None = None,
@@ -83,7 +105,7 @@ def assert_only_server(urls: list[str], srv: Server) -> None:
     assert all(u.startswith(srv.url + "/") for u in urls), [u for u in urls if not u.startswith(srv.url)]
 
 
-def test_page_in_a_real_browser(browser: Any, world: tuple[str, Server, dict[str, Any]], tmp_path: Path) -> None:
+def test_page_in_a_real_browser(browser: Any, world: World, tmp_path: Path) -> None:
     scenario, srv, _ = world
     ctx, page, urls = open_page(browser, srv, tmp_path / f"{scenario}.png")
     try:
@@ -123,10 +145,8 @@ def test_page_in_a_real_browser(browser: Any, world: tuple[str, Server, dict[str
         ctx.close()
 
 
-def test_a_stale_status_shows_expired(browser: Any, world: tuple[str, Server, dict[str, Any]], tmp_path: Path) -> None:
-    scenario, srv, status = world
-    if scenario != "normal":
-        pytest.skip("one world is enough")
+def test_a_stale_status_shows_expired(browser: Any, normal: World, tmp_path: Path) -> None:
+    _, srv, status = normal
     core = json.loads(base64.b64decode(status["payload"]))
     later = datetime.fromtimestamp(parse_time(core["expires_at"]) + 60, UTC)  # the browser's clock, past the expiry
     ctx, page, urls = open_page(browser, srv, tmp_path / "stale.png", at=later)
@@ -139,10 +159,8 @@ def test_a_stale_status_shows_expired(browser: Any, world: tuple[str, Server, di
         ctx.close()
 
 
-def test_a_forged_status_shows_invalid(browser: Any, world: tuple[str, Server, dict[str, Any]], tmp_path: Path) -> None:
-    scenario, srv, status = world
-    if scenario != "normal":
-        pytest.skip("one world is enough")
+def test_a_forged_status_shows_invalid(browser: Any, normal: World, tmp_path: Path) -> None:
+    _, srv, status = normal
     core = json.loads(base64.b64decode(status["payload"]))
     core["level"] = "normal"
     # signed by developers' keys, and one under a monitor's keyid by a key that is not the monitor's
@@ -162,10 +180,8 @@ def test_a_forged_status_shows_invalid(browser: Any, world: tuple[str, Server, d
         ctx.close()
 
 
-def test_pact_bytes_and_assets_are_served(world: tuple[str, Server, dict[str, Any]]) -> None:
-    scenario, srv, _ = world
-    if scenario != "normal":
-        pytest.skip("one world is enough")
+def test_pact_bytes_and_assets_are_served(normal: World) -> None:
+    _, srv, _ = normal
     r = httpx.get(srv.url + "/pact.yaml")
     import hashlib
 
@@ -174,10 +190,8 @@ def test_pact_bytes_and_assets_are_served(world: tuple[str, Server, dict[str, An
     assert httpx.get(srv.url + "/page/../app.py").status_code == 404
 
 
-def test_static_snapshot_needs_no_server(browser: Any, world: tuple[str, Server, dict[str, Any]], tmp_path: Path) -> None:
-    scenario, srv, _ = world
-    if scenario != "pause":
-        pytest.skip("one world is enough")
+def test_static_snapshot_needs_no_server(browser: Any, worlds: Callable[[str], World], tmp_path: Path) -> None:
+    _, srv, _ = worlds("pause")
     import subprocess
     import sys
 
@@ -212,11 +226,9 @@ def test_snapshot_of_no_server_is_one_line(tmp_path: Path) -> None:
     assert not (tmp_path / "o").exists()
 
 
-def test_the_vendored_fallback_verifies_without_webcrypto_ed25519(browser: Any, world: tuple[str, Server, dict[str, Any]],
+def test_the_vendored_fallback_verifies_without_webcrypto_ed25519(browser: Any, normal: World,
                                                                   tmp_path: Path) -> None:
-    scenario, srv, status = world
-    if scenario != "normal":
-        pytest.skip("one world is enough")
+    _, srv, status = normal
     ctx = browser.new_context()
     ctx.add_init_script("window.PAUSEPACT_NO_WEBCRYPTO_ED25519 = true")
     page = ctx.new_page()

@@ -48,7 +48,21 @@ def _root(
     """Coordinated, verifiable pause agreements for frontier AI development."""
 
 
-from . import backtest_cmds, collect_cmds, demo_cmds, engine_cmds, guard_cmds, log_cmds, monitor_cmds, page_cmds, pact_cmds, party_cmds, server_cmds  # noqa: E402,F401  (registers commands)
+# isort: off
+# the order commands are listed in --help: the pact, keys and the log by hand, the server and its parties,
+# reading the state, training runs, collecting and backtesting, the page, the demo
+from . import pact_cmds  # noqa: E402,F401  (each module registers its commands)
+from . import log_cmds  # noqa: E402,F401
+from . import server_cmds  # noqa: E402,F401
+from . import monitor_cmds  # noqa: E402,F401
+from . import party_cmds  # noqa: E402,F401
+from . import engine_cmds  # noqa: E402,F401
+from . import guard_cmds  # noqa: E402,F401
+from . import collect_cmds  # noqa: E402,F401
+from . import backtest_cmds  # noqa: E402,F401
+from . import page_cmds  # noqa: E402,F401
+from . import demo_cmds  # noqa: E402,F401
+# isort: on
 
 
 def _exception_classes(name: str) -> tuple[type[BaseException], ...]:

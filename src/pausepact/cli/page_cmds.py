@@ -10,12 +10,16 @@ import httpx
 import typer
 
 from ..errors import PausepactError
-from ..server.page.assets import VENDOR
 from . import app
 from .common import ServerOpt
 
-FILES = {"index.html": "/?live=0&snapshot=1", "page/page.js": "/page/page.js", "page/page.css": "/page/page.css",
-         "pact.yaml": "/pact.yaml", **{f"page/{v}": f"/page/{v}" for v in (VENDOR + "ed25519.js", VENDOR + "LICENSE")}}
+
+def files() -> dict[str, str]:
+    """What a snapshot holds: its file name -> the server path it comes from."""
+    from ..server.page.assets import VENDOR  # here, not at import: the CLI does not load the server to start
+
+    return {"index.html": "/?live=0&snapshot=1", "page/page.js": "/page/page.js", "page/page.css": "/page/page.css",
+            "pact.yaml": "/pact.yaml", **{f"page/{v}": f"/page/{v}" for v in (VENDOR + "ed25519.js", VENDOR + "LICENSE")}}
 
 
 class SnapshotFailed(PausepactError):
@@ -32,7 +36,7 @@ def snapshot(server: str, out: Path, timeout: float = 30.0) -> list[Path]:
     got: dict[str, bytes] = {}
     try:
         with httpx.Client(timeout=timeout) as client:
-            for name, path in FILES.items():
+            for name, path in files().items():
                 r = client.get(base + path)
                 if r.status_code != 200:
                     raise SnapshotFailed(f"{base}{path}: answered {r.status_code}; is this a pausepact server?")

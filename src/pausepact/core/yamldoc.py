@@ -163,8 +163,9 @@ def load_document(data: bytes) -> tuple[Any, Positions]:
                     [Diagnostic(line, col, "error", "YAML anchors and aliases are not allowed in a pact: write each value out")]
                 )
             # contract section 1: tags are errors, the standard ones too (`!!str 1` is not how a pact says "1")
-            if isinstance(event, NodeEvent) and getattr(event, "tag", None) not in (None, "!"):
-                raise YamlDocError([Diagnostic(line, col, "error", f"YAML tag {event.tag!r} is not allowed in a pact")])
+            tag = getattr(event, "tag", None) if isinstance(event, NodeEvent) else None
+            if tag not in (None, "!"):
+                raise YamlDocError([Diagnostic(line, col, "error", f"YAML tag {tag!r} is not allowed in a pact")])
             # the composer and our builder recurse once per level: refuse deep nesting while
             # still streaming events, before anything recursive runs
             depth += 1 if isinstance(event, CollectionStartEvent) else -1 if isinstance(event, CollectionEndEvent) else 0
