@@ -113,9 +113,8 @@ def test_statements_may_lead_the_log_clock_by_max_lead_only(tmp_path: Path) -> N
 def test_a_status_is_never_issued_past_the_log_clock_plus_max_lead(tmp_path: Path) -> None:
     with app_client(f"sqlite:///{tmp_path}/log.db") as (c, service):
         p = Parties(service.pact)
-        now = service.clock.now()
-        for i, lab in enumerate(("lab-a", "lab-b", "lab-c")):
-            r = c.post("/v1/statements", content=json.dumps(p(lab).sign("sign", {}, now + 300, seq=1)))
+        for lab in ("lab-a", "lab-b", "lab-c"):
+            r = c.post("/v1/statements", content=json.dumps(p(lab).sign("sign", {}, service.clock.now() + 300, seq=1)))
             assert r.status_code == 409 and r.json()["error"] == "skew" and "log_time" in r.json(), r.text
             t = service.clock.now()
             r = c.post("/v1/statements", content=json.dumps(p(lab).sign("sign", {}, t, seq=1)))
