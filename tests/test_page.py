@@ -76,26 +76,34 @@ def normal(worlds: Callable[[str], World]) -> World:
 
 
 def open_page(browser: Any, srv: Server, shot: Path, at: datetime | None = None,
-              forged: dict[str, Any] | None = None) -> tuple[Any, Any, list[str]]:
-    """The page at ``srv`` (``?live=0``), its verdict settled; every URL the browser asked for."""
+              forged: dict[str, Any] | None = None, checkpoint: str | None = None,
+              no_webcrypto: bool = False) -> tuple[Any, Any, list[str]]:
+    """The page at ``srv`` (``?live=0``), its verdicts settled; every URL the browser asked for. ``forged`` and
+    ``checkpoint`` replace the status and the checkpoint note in the server's answer, as a hostile path would."""
     ctx = browser.new_context(viewport={"width": 1000, "height": 1400})
+    if no_webcrypto:
+        ctx.add_init_script("window.PAUSEPACT_NO_WEBCRYPTO_ED25519 = true")
     page = ctx.new_page()
     urls: list[str] = []
     page.on("request", lambda r: urls.append(r.url))
     if at is not None:
         page.clock.set_fixed_time(at)
-    if forged is not None:  # a tampered server answer: the page's embedded status replaced by a forgery
+    if forged is not None or checkpoint is not None:  # a tampered server answer: what the page embeds replaced
         def tamper(route: Any) -> None:
             html = route.fetch().text()
             m = re.search(r'(<script type="application/json" id="pp-data">)(.*?)(</script>)', html, re.S)
             assert m is not None
             data = json.loads(m.group(2))
-            data["status"] = forged
+            if forged is not None:
+                data["status"] = forged
+            if checkpoint is not None:
+                data["checkpoint"] = checkpoint
             html = html[:m.start(2)] + json.dumps(data).replace("<", "\\u003c") + html[m.end(2):]
             route.fulfill(status=200, content_type="text/html; charset=utf-8", body=html)
         page.route(re.compile(r".*/\?live=0$"), tamper)
     page.goto(srv.url + "/?live=0")
-    page.wait_for_function("document.body.dataset.status !== undefined", timeout=30_000)
+    page.wait_for_function("document.body.dataset.status !== undefined && document.body.dataset.checkpoint !== undefined",
+                           timeout=30_000)
     page.screenshot(path=str(shot), full_page=True)
     return ctx, page, urls
 
@@ -138,6 +146,10 @@ def test_page_in_a_real_browser(browser: Any, world: World, tmp_path: Path) -> N
         page.locator("#entries tbody tr").first.locator("button").click()
         page.wait_for_selector("#entries .proof-ok, #entries .proof-bad", timeout=30_000)
         assert page.locator("#entries .proof-ok").count() == 1
+        assert "verified: included in the cosigned tree" in page.locator("#entries .proof-ok").inner_text()
+        check = page.locator("#checkpoint-check")
+        assert check.get_attribute("data-verdict") == "valid", check.inner_text()
+        assert re.fullmatch(r"checkpoint verified: signed by the log, cosigned by (aisi, eval-org|eval-org, aisi)", check.inner_text())
         assert_only_server(urls, srv)
         SHOTS.mkdir(exist_ok=True)
         shutil.copy(tmp_path / f"{scenario}.png", SHOTS / f"{scenario}.png")
@@ -261,3 +273,54 @@ def test_an_empty_log_reads_none_not_broken(tmp_path: Path) -> None:
     assert "Not in force yet: 0 of the 3 developers" in html
     assert "none: no checkpoint has enough cosignatures yet" in html
     assert html.count('class="none"') >= 4
+
+
+def _tampered(note: str, how: str) -> str:
+    """The served checkpoint note altered: its root, a cosignature by a key that is no monitor's, or an impostor's
+    signature under a monitor's key ID."""
+    from pausepact.core.notes import NoteSignature, cosign, parse_note
+
+    n = parse_note(note)
+    if how == "root":
+        lines = n.text.split("\n")
+        lines[2] = base64.b64encode(bytes(32)).decode()
+        return "\n".join(lines) + "\n" + "".join(sig.line() for sig in n.signatures)
+    mallory = key("mallory")
+    real = next(sig for sig in n.signatures if sig.name == "aisi")
+    if how == "stranger":
+        fake = cosign(n.text, "aisi", mallory, public_raw(mallory), int.from_bytes(real.signature[:8], "big"))
+    else:  # impostor: the monitor's key ID, mallory's signature
+        other = cosign(n.text, "aisi", mallory, public_raw(mallory), int.from_bytes(real.signature[:8], "big"))
+        fake = NoteSignature("aisi", real.key_id, other.signature)
+    return n.text + "\n" + "".join((fake if sig is real else sig).line() for sig in n.signatures)
+
+
+@pytest.mark.parametrize("how", ["root", "stranger", "impostor", "root-without-webcrypto"])
+def test_a_tampered_checkpoint_is_refused_and_proves_nothing(browser: Any, normal: World, tmp_path: Path, how: str) -> None:
+    _, srv, _ = normal
+    note = httpx.get(srv.url + "/?live=0").text
+    m = re.search(r'<script type="application/json" id="pp-data">(.*?)</script>', note, re.S)
+    assert m is not None
+    served = json.loads(m.group(1))["checkpoint"]
+    assert served, "the world has no cosigned checkpoint"
+    ctx, page, urls = open_page(browser, srv, tmp_path / f"cp-{how}.png", checkpoint=_tampered(served, how.split("-")[0]),
+                                no_webcrypto=how.endswith("webcrypto"))
+    try:
+        check = page.locator("#checkpoint-check")
+        assert check.get_attribute("data-verdict") == "invalid", check.inner_text()
+        text = check.inner_text()
+        assert text.startswith("checkpoint NOT verified: "), text
+        if how == "stranger":
+            assert "cosigned by 1 monitor(s) of this pact (eval-org); it needs 2" in text
+        else:
+            assert "does not verify" in text
+        assert page.locator("#verdict").get_attribute("data-verdict") == "valid"  # the status is another matter
+        page.wait_for_function("document.querySelectorAll('#entries tbody tr').length > 0", timeout=30_000)
+        page.locator("#entries tbody tr").first.locator("button").click()
+        page.wait_for_selector("#entries .proof-ok, #entries .proof-bad", timeout=30_000)
+        assert page.locator("#entries .proof-ok").count() == 0
+        assert "the checkpoint did not verify" in page.locator("#entries .proof-bad").inner_text()
+        assert not any("/v1/proof/" in u for u in urls)  # nothing is proved against a root nobody vouched for
+        assert_only_server(urls, srv)
+    finally:
+        ctx.close()

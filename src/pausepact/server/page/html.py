@@ -151,7 +151,10 @@ def _trust(facts: Facts) -> str:
                    f"<p>Signed by monitors: <span id=\"signers\">{signed}</span> (the pact needs {q}).</p>") if core else ""
     cos = _e(", ".join(t.cosigners) or "none")
     cp = (f"<p>Latest cosigned checkpoint: {t.checkpoint_size} entries, cosigned by {cos} "
-          f"(the pact needs {facts.pact.oversight.witness_quorum}).</p><pre class=\"note\">{_e(t.checkpoint)}</pre>"
+          f"(the pact needs {facts.pact.oversight.witness_quorum}).</p>"
+          f"<p>Your browser's own check: <output id=\"checkpoint-check\" class=\"verdict v-pending\" aria-live=\"polite\">"
+          f"checkpoint not checked</output> (an inclusion proof counts only against a checkpoint that verifies).</p>"
+          f"<pre class=\"note\">{_e(t.checkpoint)}</pre>"
           if t.checkpoint else '<p class="none">none: no checkpoint has enough cosignatures yet</p>')
     return f"""<section id="trust" aria-labelledby="h-trust"><h2 id="h-trust">Trust: the signed status</h2>
 <p>Server's reading: <span class="verdict v-{t.verdict}" id="server-verdict">{_e(t.verdict.upper())}</span> — {_e(t.detail)}.</p>
@@ -178,15 +181,16 @@ def _explorer(api: bool) -> str:
 
 
 def page_data(facts: Facts, live: bool, api: bool) -> dict[str, Any]:
-    """What the page's script needs: the status and checkpoint to check, and the pact's monitor keys to check them with."""
+    """What the page's script needs: the status and checkpoint to check, and the pact's monitor and log keys to check them with."""
     p = facts.pact
     keys = {}
     for m in p.monitors:
         for k in p.party_by_id[m].keys:
             raw = base64.b64decode(k.split(":", 1)[1])
             keys[hashlib.sha256(raw).hexdigest()] = {"party": m, "key": base64.b64encode(raw).decode()}
-    return {"status": facts.trust.status, "checkpoint": facts.trust.checkpoint, "monitor_keys": keys,
-            "status_quorum": p.oversight.status_quorum, "origin": p.origin, "live": live, "api": api,
+    log_keys = [base64.b64encode(base64.b64decode(k.split(":", 1)[1])).decode() for k in p.log_party.keys]
+    return {"status": facts.trust.status, "checkpoint": facts.trust.checkpoint, "monitor_keys": keys, "log_keys": log_keys,
+            "status_quorum": p.oversight.status_quorum, "witness_quorum": p.oversight.witness_quorum, "origin": p.origin, "live": live, "api": api,
             "tree_size": facts.state["tree_size"], "pact_digest": p.digest}
 
 

@@ -1,6 +1,7 @@
 // The public page's script: it checks the signed status in this browser (Ed25519 via WebCrypto over DSSE PAE,
 // against the monitor keys of the pact embedded in the page), explores the log 1000 entries at a time, checks
-// inclusion proofs against the cosigned checkpoint (RFC 6962 hashing, RFC 9162 verification), and follows the
+// inclusion proofs against the cosigned checkpoint once its note verifies (C2SP signed note by the log, cosignatures
+// by a quorum of the pact's monitors; RFC 6962 hashing, RFC 9162 verification), and follows the
 // event stream unless ?live=0. Every fact it checks is already on the page, rendered by the server.
 "use strict";
 (() => {
@@ -87,11 +88,107 @@ async function showStatus(env) {
 
 // ---------------------------------------------------------------- checkpoint and inclusion (RFC 6962 / 9162)
 
-function checkpointOf(note) {
-  if (!note) return null;
-  const lines = note.split("\n");
-  if (lines[0] !== DATA.origin || !/^\d+$/.test(lines[1])) return null;
-  return {size: Number(lines[1]), root: b64(lines[2])};
+// C2SP signed note (signed-note.md) and tlog-checkpoint, parsed as strictly as core/notes.py parses them
+const DASH = "\u2014 ";
+const B64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+function strictB64(s, what) {
+  if (!B64.test(s)) throw new Error(`${what} is not standard padded base64`);
+  const out = b64(s);
+  if (btoa(String.fromCharCode(...out)) !== s) throw new Error(`${what} is not canonical base64`);
+  return out;
+}
+
+function parseNote(note) {
+  if (typeof note !== "string") throw new Error("the note is not text");
+  if (/[\x00-\x09\x0b-\x1f\x7f]/.test(note)) throw new Error("the note contains control characters");
+  const sep = note.lastIndexOf("\n\n");
+  if (sep < 0) throw new Error("the note has no blank line before its signatures");
+  const text = note.slice(0, sep + 1), block = note.slice(sep + 2);
+  if (!block.endsWith("\n")) throw new Error("the signature block does not end with a newline");
+  const sigs = [];
+  for (const line of block.slice(0, -1).split("\n")) {
+    if (!line.startsWith(DASH)) throw new Error("not a signature line: " + JSON.stringify(line.slice(0, 40)));
+    const rest = line.slice(DASH.length), sp = rest.lastIndexOf(" "), name = rest.slice(0, Math.max(sp, 0));
+    if (!name || /[\s+]/u.test(name)) throw new Error("a malformed signature key name");
+    const raw = strictB64(rest.slice(sp + 1), "a signature");
+    if (raw.length < 5) throw new Error("a signature is too short");
+    sigs.push({name, kid: raw.slice(0, 4), sig: raw.slice(4)});
+  }
+  if (!sigs.length) throw new Error("the note has no signatures");
+  return {text, sigs};
+}
+
+function parseCheckpoint(text) {  // the note's text: origin, size, base64 root, extension lines
+  const lines = text.slice(0, -1).split("\n");
+  if (!text.endsWith("\n") || lines.length < 3) throw new Error("the checkpoint has no origin, size and root lines");
+  const [origin, size, root, ...ext] = lines;
+  if (origin !== DATA.origin) throw new Error(`the checkpoint is of another log (${origin.slice(0, 60)})`);
+  if (!/^(0|[1-9][0-9]{0,15})$/.test(size) || !Number.isSafeInteger(Number(size))) throw new Error("the checkpoint's size is not a tree size");
+  const r = strictB64(root, "the checkpoint's root");
+  if (r.length !== 32) throw new Error(`the checkpoint's root is ${r.length} bytes; a SHA-256 root is 32`);
+  if (ext.some(e => !e)) throw new Error("an empty checkpoint extension line");
+  return {size: Number(size), root: r};
+}
+
+const SIG_ED25519 = 0x01, SIG_COSIGNATURE_V1 = 0x04;
+const keyId = async (name, type, key) => (await sha256(cat(enc.encode(name), new Uint8Array([0x0a, type]), key))).slice(0, 4);
+
+/** The browser's verdict on the cosigned checkpoint note: {verdict: valid|invalid|unknown|none, detail, size, root, cosigners}.
+ * Valid only when the log's key signs it under the origin (type 0x01) and at least witness_quorum distinct monitor parties
+ * of the pact cosign it (tlog-cosignature v1, type 0x04); a signature by a known key that fails rejects the whole note. */
+async function judgeCheckpoint(note) {
+  const no = (verdict, detail) => ({verdict, detail, cosigners: []});
+  if (!note) return no("none", "no cosigned checkpoint yet");
+  if (!window.crypto || !crypto.subtle) return no("unknown", "cannot verify in this browser (no WebCrypto)");
+  if (!(await ed25519Works())) return no("unknown", "cannot verify in this browser: it has no WebCrypto Ed25519 and the fallback did not load");
+  let n, cp;
+  try { n = parseNote(note); cp = parseCheckpoint(n.text); }
+  catch (e) { return no("invalid", "the checkpoint does not parse: " + e.message); }
+  const known = [];
+  for (const k of DATA.log_keys || []) {
+    const raw = b64(k); known.push({party: null, name: DATA.origin, kid: hex(await keyId(DATA.origin, SIG_ED25519, raw)), key: raw});
+  }
+  for (const m of Object.values(DATA.monitor_keys)) {
+    const raw = b64(m.key); known.push({party: m.party, name: m.party, kid: hex(await keyId(m.party, SIG_COSIGNATURE_V1, raw)), key: raw});
+  }
+  const text = enc.encode(n.text), cosigners = [], failed = [];
+  let byLog = false;
+  for (const s of n.sigs) {
+    const k = known.find(k => k.name === s.name && k.kid === hex(s.kid));
+    if (!k) continue;  // C2SP: signatures by unknown keys are ignored
+    let good = false;
+    if (k.party === null) good = await verifySig(k.key, s.sig, text);
+    else if (s.sig.length === 72) {  // u64 big-endian timestamp, then the Ed25519 signature
+      const ts = new DataView(s.sig.buffer, s.sig.byteOffset, 8).getBigUint64(0);
+      if (ts < 2n ** 63n) good = await verifySig(k.key, s.sig.slice(8), cat(enc.encode(`cosignature/v1\ntime ${ts}\n`), text));
+    }
+    if (!good) failed.push(s.name);
+    else if (k.party === null) byLog = true;
+    else if (!cosigners.includes(k.party)) cosigners.push(k.party);  // a party counts once, whatever its keys
+  }
+  const need = DATA.witness_quorum;
+  if (failed.length) return no("invalid", `a signature under a key of this pact does not verify (${failed.join(", ")}): the note was altered`);
+  if (!byLog) return no("invalid", `no valid signature by the log's key under ${DATA.origin}`);
+  if (cosigners.length < need)
+    return no("invalid", `signed by the log, but cosigned by ${cosigners.length} monitor(s) of this pact (${cosigners.join(", ") || "none"}); it needs ${need}`);
+  return {verdict: "valid", detail: `signed by the log, cosigned by ${cosigners.join(", ")}`, size: cp.size, root: cp.root, cosigners};
+}
+
+let checkpointJudged = null;  // [note, promise of its verdict]: judged once per note
+function checkpointVerdict() {
+  if (!checkpointJudged || checkpointJudged[0] !== DATA.checkpoint)
+    checkpointJudged = [DATA.checkpoint, judgeCheckpoint(DATA.checkpoint)];
+  return checkpointJudged[1];
+}
+
+async function showCheckpoint() {
+  const out = $("checkpoint-check"), v = await checkpointVerdict();
+  if (!out) { document.body.dataset.checkpoint = v.verdict; return v; }
+  out.textContent = v.verdict === "valid" ? "checkpoint verified: " + v.detail :
+    v.verdict === "unknown" ? "checkpoint not checked: " + v.detail : "checkpoint NOT verified: " + v.detail;
+  out.className = "verdict v-" + v.verdict; out.dataset.verdict = v.verdict;
+  document.body.dataset.checkpoint = v.verdict;
+  return v;
 }
 
 const leafHash = bytes => sha256(cat(new Uint8Array([0]), bytes));
@@ -118,19 +215,17 @@ async function verifyInclusion(index, size, leaf, proof, root) {  // RFC 9162 se
 }
 
 async function proveEntry(entry, cell) {
-  const cp = checkpointOf(DATA.checkpoint);
-  if (!cp) { cell.textContent = "no cosigned checkpoint yet"; return; }
-  if (entry.index >= cp.size) { cell.textContent = `after the cosigned checkpoint (${cp.size} entries)`; return; }
+  const say = (cls, text) => { const s = document.createElement("span"); s.className = cls; s.textContent = text; cell.replaceChildren(s); };
   cell.textContent = "checking…";
+  const cp = await checkpointVerdict();
+  if (cp.verdict === "none") { cell.textContent = "no cosigned checkpoint yet"; return; }
+  if (cp.verdict !== "valid") { say("proof-bad", "not verified: the checkpoint did not verify (" + cp.detail + ")"); return; }
+  if (entry.index >= cp.size) { cell.textContent = `after the cosigned checkpoint (${cp.size} entries)`; return; }
   try {
     const r = await fetch(`${API}/v1/proof/inclusion?index=${entry.index}&size=${cp.size}`);
     const proof = (await r.json()).hashes.map(h => Uint8Array.from(h.match(/../g), x => parseInt(x, 16)));
     const ok = await verifyInclusion(entry.index, cp.size, await leafHash(enc.encode(canonicalJSON(entry.envelope))), proof, cp.root);
-    cell.innerHTML = "";
-    const s = document.createElement("span");
-    s.className = ok ? "proof-ok" : "proof-bad";
-    s.textContent = ok ? `included in the cosigned tree of ${cp.size}` : "NOT INCLUDED: the proof fails";
-    cell.appendChild(s);
+    say(ok ? "proof-ok" : "proof-bad", ok ? `verified: included in the cosigned tree of ${cp.size}` : "NOT INCLUDED: the proof fails");
   } catch (e) { cell.textContent = "proof unavailable: " + e.message; }
 }
 
@@ -203,12 +298,13 @@ async function refresh() {  // the server renders; swap in its fresh sections, k
     const d = JSON.parse(doc.getElementById("pp-data").textContent);
     Object.assign(DATA, {status: d.status, checkpoint: d.checkpoint, tree_size: d.tree_size});
     const trust = doc.getElementById("trust"); if (trust) $("trust").replaceWith(trust);
-    await showStatus(DATA.status);
+    await showStatus(DATA.status); await showCheckpoint();
   } catch (e) { /* the next event tries again */ }
 }
 
-window.pausepact = {judgeStatus, verifyInclusion, leafHash, canonicalJSON, checkpointOf, showStatus};
+window.pausepact = {judgeStatus, judgeCheckpoint, verifyInclusion, leafHash, canonicalJSON, showStatus};
 showStatus(DATA.status);
+showCheckpoint();
 explorer();
 live();
 setInterval(() => showStatus(DATA.status), 30000);  // a status goes stale by the clock alone
