@@ -90,9 +90,8 @@ def test_a_year_of_operating_by_flags(world: tuple[Path, Server], capsys: pytest
         assert time.monotonic() < deadline
     code, out, err = run(capsys, *propose, "--rationale", "the score fell", "--json")
     assert code == 0, err
-    assert json.loads(out)["rationale"] == "the score fell"
     code, out, err = run(capsys, "log", "search", *reader(world), "--type", "propose", "--json")
-    assert "rationale" not in json.loads(out)["body"]  # v1 bodies are closed: the note is not sent
+    assert json.loads(out)["body"]["rationale"] == "the score fell"  # v2's member, signed into the log
     assert json.loads(out)["effect"]["effect"] == "counted", out
     code, out, err = run(capsys, "submit", "vote", "--proposal", "r1", "--yes", *base(world, "aisi"), "--dry-run", "--json")
     preview = json.loads(out)

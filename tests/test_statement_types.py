@@ -47,7 +47,8 @@ VALID: dict[str, dict[str, Any]] = {
 OPTIONAL: dict[str, dict[str, Any]] = {
     "report": {"subject": "lab-a", "evidence": {"digest": DIGEST, "source": "eval", "uri": "https://x.example/r"}},
     "attest": {"evidence": {"digest": DIGEST, "source": "audit"}},
-    "propose": {"party": "lab-a"},
+    "propose": {"party": "lab-a", "rationale": "the evaluations disagree"},
+    "vote": {"rationale": "attested and re-measured"},
 }
 NUMBERS = {("report", "value"), ("run", "flop")}
 
@@ -203,9 +204,16 @@ def test_evidence_is_closed_and_its_digest_exact(evidence: dict[str, Any]) -> No
     assert refused("report", VALID["report"] | {"evidence": evidence})
 
 
-def test_v2_rationale_is_not_yet_a_member() -> None:
-    assert refused("vote", VALID["vote"] | {"rationale": "because"})
-    assert refused("propose", VALID["propose"] | {"rationale": "because"})
+def test_v2_rationale_on_proposals_and_votes() -> None:
+    """Section 2 (v2): an optional "rationale", text of at most 2,000 code points, on propose and vote."""
+    for type_ in ("propose", "vote"):
+        assert not refused(type_, VALID[type_] | {"rationale": "because the evaluations disagree"})
+        assert not refused(type_, VALID[type_] | {"rationale": "é" * 2000})  # code points, not bytes
+        assert refused(type_, VALID[type_] | {"rationale": "x" * 2001})
+        assert refused(type_, VALID[type_] | {"rationale": None})
+        assert refused(type_, VALID[type_] | {"rationale": 5})
+    for type_ in ("attest", "cancel", "ack"):
+        assert refused(type_, VALID[type_] | {"rationale": "because"})
 
 
 json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),

@@ -1,9 +1,8 @@
 """``pausepact submit``: a statement from flags per type (or the contract's ``--body JSON``), previewed with
 ``--dry-run`` before anything is signed, and a void result always shown.
 
-The body a flag set makes is exactly the contract's v1 body: closed, nothing added. ``--rationale`` is
-therefore a note kept on the operator's side (printed, and in ``--json``): v1 bodies have no rationale
-member, and sending one would be refused (contract v2 adds it; the statement table does not accept it yet).
+The body a flag set makes is exactly the contract's body: closed, nothing added. ``--rationale`` is v2's
+optional ``rationale`` member of ``propose`` and ``vote`` (at most 2,000 code points), sent with the body.
 """
 
 from __future__ import annotations
@@ -29,8 +28,8 @@ _FLAGS: dict[str, tuple[str, ...]] = {
     "report": ("indicator", "value", "measured_at", "subject", "evidence_digest", "evidence_source", "evidence_uri"),
     "countersign": ("entry",),
     "attest": ("claim", "level", "evidence_digest", "evidence_source", "evidence_uri"),
-    "propose": ("id", "action", "level", "party"),
-    "vote": ("proposal", "yes", "no"),
+    "propose": ("id", "action", "level", "party", "rationale"),
+    "vote": ("proposal", "yes", "no", "rationale"),
     "cancel": ("proposal", "reason"),
     "ack": ("level", "since"),
     "run": ("run", "event", "flop"),
@@ -62,6 +61,8 @@ def body_from_flags(type_: str, flags: dict[str, Any]) -> dict[str, Any]:
         if flags.get("yes") == flags.get("no"):
             raise InputError("submit vote: give exactly one of --yes or --no")
         body = {"proposal": flags["proposal"], "choice": "yes" if flags.get("yes") else "no"}
+        if flags.get("rationale") is not None:
+            body["rationale"] = flags["rationale"]
     if {"evidence_digest", "evidence_source", "evidence_uri"} & given:
         if not {"evidence_digest", "evidence_source"} <= given:
             raise InputError(f"submit {type_}: evidence needs --evidence-digest and --evidence-source (--evidence-uri is optional)")
@@ -132,7 +133,7 @@ def submit(
     key: KeyOpt,
     body: Annotated[str | None, Opt("--body", help="the body as JSON (instead of the flags per type)")] = None,
     dry_run: Annotated[bool, Opt("--dry-run", help="replay the log here with the statement appended and say what it would change; sign nothing")] = False,
-    rationale: Annotated[str | None, Opt("--rationale", help="a note kept on your side (v1 bodies carry none; not sent)")] = None,
+    rationale: Annotated[str | None, Opt("--rationale", help="propose, vote: why (v2's rationale member, sent with the body)")] = None,
     entry: Annotated[int | None, Opt("--entry", help="countersign: the log index of the report", min=0)] = None,
     indicator: Annotated[str | None, Opt("--indicator", help="report: the indicator")] = None,
     value: Annotated[float | None, Opt("--value", help="report: the measured value")] = None,
@@ -163,7 +164,7 @@ def submit(
     flags = {"indicator": indicator, "value": value, "measured_at": measured_at, "subject": subject,
              "evidence_digest": evidence_digest, "evidence_source": evidence_source, "evidence_uri": evidence_uri,
              "claim": claim, "level": level, "id": id_, "action": action, "party": for_party, "proposal": proposal,
-             "yes": yes, "no": no, "reason": reason, "since": since, "run": run, "event": event, "flop": flop, "entry": entry}
+             "yes": yes, "no": no, "rationale": rationale, "reason": reason, "since": since, "run": run, "event": event, "flop": flop, "entry": entry}
     parse_time_option(measured_at, "--measured-at")
     parse_time_option(since, "--since")
     if body is not None:
@@ -185,7 +186,7 @@ def submit(
             last = max((ch.statement.t for ch in checked if isinstance(ch, SignedStatement)), default=log_time)
             at = max(log_time, last)
             statement = unsigned(signer.statement(type_, body_obj, at, seq=seq), signer.keyid, c.pact)
-            result = {"dry_run": True, "at": format_time(at), "body": body_obj, "rationale": rationale,
+            result = {"dry_run": True, "at": format_time(at), "body": body_obj,
                       **preview(c.pact, checked, statement, at).as_json()}
         else:
             result = c.submit(signer, type_, body_obj)
@@ -195,16 +196,12 @@ def submit(
         else:
             out.print(f"dry run: {shown(type_)} by {shown(party)} as if logged at {result['at']}; nothing signed or sent")
             _show_preview(result)
-        if rationale is not None and not json_out:
-            out.print(f"rationale (your note, not sent): {shown(rationale)}")
         if result["outcome"]["effect"] == "rejected":
             raise typer.Exit(1)
         return
     if json_out:
-        print_json(result if rationale is None else {**result, "rationale": rationale})  # "void" passes through as given
+        print_json(result)  # "void" passes through as given
     else:
         out.print(f"accepted as entry {shown(result.get('index'))} (leaf {shown(str(result.get('leaf_hash'))[:16])}…), "
                   f"in checkpoint:\n{shown(plain(result.get('checkpoint'), newlines=True))}")
-        if rationale is not None:
-            out.print(f"rationale (your note, not sent): {shown(rationale)}")
     party_cmds.warn_void(result)

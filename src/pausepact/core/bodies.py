@@ -55,6 +55,10 @@ Number = Annotated[float, Field(allow_inf_nan=False)]
 """A finite number; strict: an int is read as its float, a bool or a string is refused."""
 
 
+Rationale = Annotated[StrictStr | None, AfterValidator(_present), Field(max_length=2000)]
+"""v2: why a party proposes or votes, at most 2,000 code points (contract section 2); optional, never null."""
+
+
 class Body(BaseModel):
     """A statement body: closed, strict and immutable."""
 
@@ -104,6 +108,7 @@ class ProposeBody(Body):
     action: Literal["raise", "resume"]
     level: StrictStr
     party: Annotated[StrictStr | None, AfterValidator(_present)] = None
+    rationale: Rationale = None
 
 
 class VoteBody(Body):
@@ -111,6 +116,7 @@ class VoteBody(Body):
 
     proposal: Text
     choice: Literal["yes", "no"]
+    rationale: Rationale = None
 
 
 class CancelBody(Body):

@@ -22,10 +22,10 @@ The log party makes none. Refusals: an unknown type is ``malformed``; a role tha
 may not make the type, or may not report the indicator, is ``role``; anything else
 about the body is ``body``.
 
-Room for v2 (contract sections 8 and 9; not implemented here): rows for
+v2's optional ``rationale`` on ``propose`` and ``vote`` is in the models. Room for
+the rest of v2 (contract sections 8 and 9; not implemented here): rows for
 ``sealed_report``, ``verdict``, ``share``, ``reveal`` and ``revoke``; ``propose``
-gaining ``action: "amend"`` with ``pact`` (no ``level``/``party``) and an optional
-``rationale`` on every action; ``vote`` gaining ``rationale`` and developers as
+gaining ``action: "amend"`` with ``pact`` (no ``level``/``party``); developers as
 voters on amendments. Each is a model in ``core.bodies``, a row here, and a handler.
 """
 
