@@ -14,22 +14,16 @@ import pytest
 from pausepact.pactio import load_pact
 from pausepact.party.client import PactClient
 
+from . import test_page
 from .live import Server, serving
 from .page_world import build, signed_status
-from .test_page import ARGS, CHROMIUM, SHOTS
+from .test_page import CHROMIUM, SHOTS
 
 sync_api = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="no Debian chromium (.ci/run installs it)")
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+browser = test_page.browser  # the same fixture: Debian's chromium, one per module
 
 
 @pytest.fixture(scope="module")

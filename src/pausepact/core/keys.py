@@ -50,18 +50,25 @@ def is_on_curve(raw: bytes) -> bool:
     return not (x == 0 and sign == 1)
 
 
-def parse_public_key(text: str) -> bytes:
-    """The raw 32 bytes of an ``ed25519:<base64>`` key; raises KeyFormatError saying why not."""
+def raw_key(text: str, algorithm: str, what: str, error: type[ValueError]) -> bytes:
+    """The raw 32 bytes of an ``<algorithm>:<base64>`` key as pacts write them; raises ``error`` saying why not."""
     shown = repr(text) if len(text) <= 60 else repr(text[:56] + "...")  # never echo a megabyte
     prefix, sep, b64 = text.partition(":")
-    if prefix != "ed25519" or not sep:
-        raise KeyFormatError(f"key {shown} must start with 'ed25519:'")
+    if prefix != algorithm or not sep:
+        raise error(f"{what} {shown} must start with '{algorithm}:'")
     try:
         raw = b64decode_strict(b64)
     except ValueError as e:
-        raise KeyFormatError(f"key {shown}: {e}") from None
+        raise error(f"{what} {shown}: {e}") from None
     if len(raw) != 32:
-        raise KeyFormatError(f"key {shown} is {len(raw)} bytes; an Ed25519 public key is 32 bytes")
+        raise error(f"{what} {shown} is {len(raw)} bytes; an {algorithm.capitalize()} public key is 32 bytes")
+    return raw
+
+
+def parse_public_key(text: str) -> bytes:
+    """The raw 32 bytes of an ``ed25519:<base64>`` key; raises KeyFormatError saying why not."""
+    raw = raw_key(text, "ed25519", "key", KeyFormatError)
+    shown = repr(text) if len(text) <= 60 else repr(text[:56] + "...")
     if not is_on_curve(raw):
         raise KeyFormatError(f"key {shown} is not a valid Ed25519 public key (not a point on the curve)")
     return raw

@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives import hpke
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 
 from .canonical import JsonError, canonical, strict_loads
-from .keys import b64decode_strict
+from .keys import b64decode_strict, raw_key
 from .statement_types import unit_range_problem
 
 SALT_BYTES = 32
@@ -48,17 +48,7 @@ class SealKeyFormatError(ValueError):
 
 def parse_seal_key(text: str) -> bytes:
     """The raw 32 bytes of an ``x25519:<base64>`` seal key; raises SealKeyFormatError saying why not."""
-    shown = repr(text) if len(text) <= 60 else repr(text[:56] + "...")
-    prefix, sep, b64 = text.partition(":")
-    if prefix + sep != SEAL_KEY_PREFIX:
-        raise SealKeyFormatError(f"seal key {shown} must start with {SEAL_KEY_PREFIX!r}")
-    try:
-        raw = b64decode_strict(b64)
-    except ValueError as e:
-        raise SealKeyFormatError(f"seal key {shown}: {e}") from None
-    if len(raw) != 32:
-        raise SealKeyFormatError(f"seal key {shown} is {len(raw)} bytes; an X25519 public key is 32 bytes")
-    return raw
+    return raw_key(text, SEAL_KEY_PREFIX.rstrip(":"), "seal key", SealKeyFormatError)
 
 
 def format_seal_key(raw: bytes) -> str:
