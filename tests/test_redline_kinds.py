@@ -32,6 +32,9 @@ class Book:
     def series_for(self, dev: str, indicator: str) -> Sequence[Report]:
         return self.series.get((dev, indicator), [])
 
+    def duty_series_for(self, dev: str, indicator: str) -> Sequence[Report]:
+        return self.series_for(dev, indicator)  # public indicators: overdue reads the series
+
     def cutoff_for(self, dev: str, red_line: str) -> int | None:
         return self.cutoffs.get((dev, red_line))
 

@@ -15,10 +15,12 @@ JSON body (``Statement.body``), so reading a model never changes a replay.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import functools
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictStr
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictStr, model_validator
 
 from .durations import TimeFormatError, parse_time
 
@@ -53,6 +55,36 @@ Text = Annotated[StrictStr, Field(min_length=1)]
 """Text of at least one code point (ids, names, claims)."""
 Number = Annotated[float, Field(allow_inf_nan=False)]
 """A finite number; strict: an int is read as its float, a bool or a string is refused."""
+
+
+def _sealed_member(text: str) -> str:
+    # contract section 8: canonical base64 (standard, padded) of at least 48 bytes (enc 32 + tag 16)
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError("not base64") from None
+    if base64.b64encode(raw).decode() != text:
+        raise ValueError("not canonical base64")
+    if len(raw) < 48:
+        raise ValueError(f"{len(raw)} bytes; a sealed member is at least 48 bytes")
+    return text
+
+
+def _canonical_b64(text: str) -> str:
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError("not base64") from None
+    if base64.b64encode(raw).decode() != text:
+        raise ValueError("not canonical base64")
+    return text
+
+
+SealedMember = Annotated[StrictStr, AfterValidator(_sealed_member)]
+"""v2: an HPKE ``enc`` ‖ ciphertext, canonical base64 of at least 48 bytes."""
+StatementDigest = Annotated[StrictStr, Field(pattern=HEX64_PATTERN)]
+"""Lowercase hex SHA-256 of a statement's DSSE payload bytes."""
+VerdictWord = Literal["meets", "misses", "holds", "clear", "neither"]
 
 
 Rationale = Annotated[StrictStr | None, AfterValidator(_present), Field(max_length=2000)]
@@ -139,3 +171,44 @@ class AckBody(Body):
 
     level: StrictStr
     since: Time
+
+
+class SealedReportBody(Body):
+    """v2 ``sealed_report``: a report whose value is sealed to the monitors and bound by ``commitment``."""
+
+    indicator: StrictStr
+    measured_at: Time
+    subject: Annotated[StrictStr | None, AfterValidator(_present)] = None
+    commitment: Annotated[StrictStr, Field(pattern=DIGEST_PATTERN)]
+    sealed: dict[StrictStr, SealedMember]
+    evidence: Annotated[Evidence | None, AfterValidator(_present)] = None
+
+
+class VerdictBody(Body):
+    """v2 ``verdict``: a monitor's judgement of a sealed report; ``opened: false`` names no red line."""
+
+    statement: StatementDigest
+    opened: StrictBool
+    red_lines: dict[StrictStr, VerdictWord]
+
+    @model_validator(mode="after")
+    def _unopened_names_nothing(self) -> VerdictBody:
+        if not self.opened and self.red_lines:
+            raise ValueError("a verdict with opened false names no red line (red_lines must be {})")
+        return self
+
+
+class ShareBody(Body):
+    """v2 ``share``: a judge's opening of a sealed report, sealed to another judge ``to``."""
+
+    statement: StatementDigest
+    to: Text
+    sealed: SealedMember
+
+
+class RevealBody(Body):
+    """v2 ``reveal``: the author of a sealed report publishes its value and salt."""
+
+    statement: StatementDigest
+    value: Number
+    salt: Annotated[StrictStr, AfterValidator(_canonical_b64)]

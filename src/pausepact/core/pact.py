@@ -30,6 +30,8 @@ from .redlines import CONDITIONS, KIND_OF, KINDS, kind_of
 ID_PATTERN = r"^[a-z0-9-]+$"
 NAME_PATTERN = r"^[A-Za-z0-9_.-]+$"
 KEY_PATTERN = r"^ed25519:[A-Za-z0-9+/]{43}=$"
+SEAL_KEY_PATTERN = r"^x25519:[A-Za-z0-9+/]{43}=$"
+DAY = 86400
 
 
 MAX_DURATION = 3650 * 86400  # contract P6: every duration at most 3650 days
@@ -106,6 +108,8 @@ class Party(_Strict):
     name: str = Field(min_length=1)
     role: PartyRole
     keys: list[Annotated[str, Field(pattern=KEY_PATTERN)]] = Field(min_length=1)
+    # v2 (section 8): monitors only; the X25519 key sealed reports are encrypted to
+    seal_key: Annotated[str, Field(pattern=SEAL_KEY_PATTERN)] | None = None
 
 
 class Indicator(_Strict):
@@ -114,6 +118,13 @@ class Indicator(_Strict):
     reported_by: Literal["developer", "monitor"]
     every: PositiveDuration
     countersigned_by: Literal["monitor"] | None = None
+    # v2 (section 8): a sealed indicator's values are sealed to the monitors and judged in verdicts
+    disclosure: Literal["public", "sealed"] = "public"
+    verdict_quorum: QuorumField | None = None
+
+    @property
+    def sealed(self) -> bool:
+        return self.disclosure == "sealed"
 
 
 class Restriction(_Strict):
@@ -174,16 +185,19 @@ class Oversight(_Strict):
     witness_quorum: int = Field(ge=1)
     status_quorum: int = Field(ge=1)
     status_ttl: PositiveDuration
+    verdict_within: PositiveDuration = 7 * DAY  # v2 (section 8): how long monitors have to judge a sealed report
 
 
 class Amendment(_Strict):
     approval: QuorumField
+    timelock: Duration = 2 * DAY  # v2 (section 9): the window in which monitors can cancel
+    remove_approval: QuorumField | None = None  # v2: default all developers and all monitors (section 9)
 
 
 class Pact(_Strict):
     """A pact, validated against the schema. ``digest`` is set by the loader."""
 
-    model_config = ConfigDict(json_schema_extra={"title": "pausepact pact (contract v1)"})
+    model_config = ConfigDict(json_schema_extra={"title": "pausepact pact (contract v2)"})
 
     pact: Id
     version: int = Field(ge=1)
@@ -231,6 +245,15 @@ class Pact(_Strict):
     @property
     def monitors(self) -> list[str]:
         return self.ids("monitor")
+
+    @cached_property
+    def seal_keys(self) -> dict[str, str]:
+        """Monitor id -> its ``x25519:`` seal key, for the monitors that have one (file order)."""
+        return {p.id: p.seal_key for p in self.parties if p.role == "monitor" and p.seal_key is not None}
+
+    def red_lines_on(self, indicator: str) -> list[RedLine]:
+        """The red lines on ``indicator`` that a verdict names: every one but ``overdue`` ones (section 8)."""
+        return [rl for rl in self.red_lines if rl.indicator == indicator and rl.kind != "overdue"]
 
     @property
     def log_party(self) -> Party:

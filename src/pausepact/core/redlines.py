@@ -32,7 +32,7 @@ from __future__ import annotations
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar, Protocol
 
 
@@ -65,12 +65,23 @@ DAY = 86400
 
 @dataclass(frozen=True, order=True)
 class Report:
-    """A counted report: ordered by its own time, then log index."""
+    """A counted report: ordered by its own time, then log index.
+
+    A sealed report (contract section 8) carries no value (NaN) but the agreed ``words``
+    of its verdicts, one per red line on its indicator but ``overdue`` ones.
+    """
 
     time: int
     index: int
     value: float
     author: str
+    words: tuple[tuple[str, str], ...] | None = field(default=None, compare=False)
+
+    def word(self, red_line: str) -> str | None:
+        """The agreed verdict word for ``red_line`` (None: a public report, or a red line its verdicts do not name)."""
+        if self.words is None:
+            return None
+        return next((w for rid, w in self.words if rid == red_line), None)
 
 
 class Evidence(Protocol):
@@ -90,6 +101,10 @@ class Evidence(Protocol):
 
     def every(self, indicator: str) -> int:
         """The indicator's reporting period, in seconds."""
+        ...
+
+    def duty_series_for(self, dev: str, indicator: str) -> Sequence[Report]:
+        """The reports ``overdue`` counts (for a sealed indicator: pending ones within verdict_within, assessed ones)."""
         ...
 
     def duty_indicators(self) -> Sequence[str]:
@@ -127,11 +142,18 @@ def meets(rl: RedLine, value: float) -> bool:
     return value <= rl.at_most
 
 
+def report_meets(rl: RedLine, r: Report) -> bool:
+    """Whether report ``r`` meets threshold red line ``rl``: its value, or for a sealed report the agreed word."""
+    if r.words is not None:
+        return r.word(rl.id) == "meets"
+    return meets(rl, r.value)
+
+
 def run_start(rl: RedLine, reports: Sequence[Report]) -> int | None:
     """Time the uninterrupted run of reports meeting the threshold began (None if the latest does not meet)."""
     start = None
     for r in reversed(reports):
-        if not meets(rl, r.value):
+        if not report_meets(rl, r):
             break
         start = r.time
     return start
@@ -158,6 +180,21 @@ def doubling_slope(reports: Sequence[Report]) -> float | None:
         return None
     sxy = sum((x - xbar) * (y - ybar) for x, y in zip(xs, ys, strict=True))
     return sxy / sxx
+
+
+def doubling_word(rl: RedLine, reports: Sequence[Report]) -> str:
+    """The verdict word for a doubling red line on the reports of its window (contract section 8).
+
+    ``holds`` when the fit holds (section 6); ``clear`` when at least 3 reports fit a doubling
+    time of at least D or a non-positive slope; else ``neither`` (an undefined slope is never holds).
+    """
+    assert rl.doubling_within is not None
+    slope = doubling_slope(reports)
+    if slope is None:
+        return "neither"
+    if slope > 0 and slope * (rl.doubling_within / DAY) > 1:
+        return "holds"
+    return "clear"
 
 
 def fitted_doubling_days(reports: Sequence[Report]) -> float | None:
@@ -241,7 +278,7 @@ class Threshold(Kind):
 
     def shown_clear(self, ev: Evidence, rl: RedLine, dev: str, m: int, raised_at: int | None) -> bool:
         reports = self.after_raise(ev, rl, dev, raised_at)
-        return bool(reports) and not meets(rl, reports[-1].value)
+        return bool(reports) and not report_meets(rl, reports[-1])
 
     def next_change(self, ev: Evidence, rl: RedLine, dev: str, t: int) -> int | None:
         if rl.for_ is None:
@@ -254,7 +291,7 @@ class Threshold(Kind):
         for r in reversed(series):
             if cut is not None and r.time <= cut:
                 break
-            if not meets(rl, r.value):
+            if not report_meets(rl, r):
                 return r.time
         return cut + 1 if cut is not None else -(2**62)
 
@@ -267,21 +304,44 @@ class Doubling(Kind):
     verdict_meaning = ("section 6's rules for the red line at the report's time, on the subject's sealed reports "
                        "within its window and after its cutoff, up to this report; an undefined slope is never holds")
 
+    # A sealed series (section 8) is judged on its latest assessed report's agreed word, for `window`
+    # after that report's time: it changes only when a report is assessed or a word lapses.
+
+    def _sealed_word(self, rl: RedLine, reports: Sequence[Report], m: int) -> str | None:
+        """For a sealed series: the latest report's word while ``m`` is within ``window`` of its time, else
+        ``neither``; None for a public series."""
+        if not reports or reports[-1].words is None:
+            return None
+        assert rl.window is not None
+        latest = reports[-1]
+        return (latest.word(rl.id) or "neither") if m <= latest.time + rl.window else "neither"
+
     def holds(self, ev: Evidence, rl: RedLine, dev: str, m: int) -> bool:
         assert rl.doubling_within is not None
-        slope = doubling_slope(window(rl, self.evidence(ev, rl, dev), m))
+        reports = self.evidence(ev, rl, dev)
+        sealed = self._sealed_word(rl, reports, m)
+        if sealed is not None:
+            return sealed == "holds"
+        slope = doubling_slope(window(rl, reports, m))
         return slope is not None and slope > 0 and slope * (rl.doubling_within / DAY) > 1
 
     def shown_clear(self, ev: Evidence, rl: RedLine, dev: str, m: int, raised_at: int | None) -> bool:
         # >= 3 reports after the raise in the window, fitting a doubling time >= D, or a slope <= 0
         assert rl.doubling_within is not None
-        slope = doubling_slope(window(rl, self.after_raise(ev, rl, dev, raised_at), m))
+        reports = self.after_raise(ev, rl, dev, raised_at)
+        sealed = self._sealed_word(rl, reports, m)
+        if sealed is not None:
+            return sealed == "clear"
+        slope = doubling_slope(window(rl, reports, m))
         return slope is not None and (slope <= 0 or slope * (rl.doubling_within / DAY) <= 1)
 
     def next_change(self, ev: Evidence, rl: RedLine, dev: str, t: int) -> int | None:
         assert rl.window is not None
-        reports = window(rl, self.evidence(ev, rl, dev), t)
-        return reports[0].time + rl.window + 1 if reports else None  # the oldest report leaves the window
+        reports = self.evidence(ev, rl, dev)
+        if reports and reports[-1].words is not None:
+            return reports[-1].time + rl.window + 1  # the agreed word lapses
+        inside = window(rl, reports, t)
+        return inside[0].time + rl.window + 1 if inside else None  # the oldest report leaves the window
 
     def keep_from(self, rl: RedLine, series: Sequence[Report], cut: int | None, clock: int) -> int | None:
         assert rl.window is not None
@@ -301,7 +361,7 @@ class Overdue(Kind):
     def due_at(self, ev: Evidence, rl: RedLine, dev: str, indicator: str) -> int:
         """The moment it starts to hold for (dev, indicator) unless a report comes first."""
         assert rl.overdue is not None
-        reports = self.evidence(ev, rl, dev, indicator)
+        reports = after(ev.duty_series_for(dev, indicator), ev.cutoff_for(dev, rl.id))
         base = reports[-1].time if reports else ev.duty_since(dev, rl.id)
         return base + ev.every(indicator) + rl.overdue
 

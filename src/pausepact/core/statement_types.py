@@ -22,10 +22,17 @@ The log party makes none. Refusals: an unknown type is ``malformed``; a role tha
 may not make the type, or may not report the indicator, is ``role``; anything else
 about the body is ``body``.
 
+v2 rows (contract section 8):
+
+| type | body model | made by | rules against the pact |
+|---|---|---|---|
+| sealed_report | SealedReportBody | developer, monitor | as report, and the indicator is sealed (a report of a sealed indicator, or a sealed_report of a public one, is ``body``); ``sealed`` has exactly one member per monitor with a seal key |
+| verdict | VerdictBody | monitor | (its red-line words are judged by the engine, which knows the report) |
+| share | ShareBody | monitor | |
+| reveal | RevealBody | developer | |
+
 v2's optional ``rationale`` on ``propose`` and ``vote`` is in the models. Room for
-the rest of v2 (contract sections 8 and 9; not implemented here): rows for
-``sealed_report``, ``verdict``, ``share``, ``reveal`` and ``revoke``; ``propose``
-gaining ``action: "amend"`` with ``pact`` (no ``level``/``party``); developers as
+section 9: ``revoke``; ``propose`` gaining ``action: "amend"``; developers as
 voters on amendments. Each is a model in ``core.bodies``, a row here, and a handler.
 """
 
@@ -38,7 +45,23 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import ValidationError
 
-from .bodies import AckBody, AttestBody, Body, CancelBody, CountersignBody, ProposeBody, ReportBody, RunBody, SignBody, VoteBody, epoch
+from .bodies import (
+    AckBody,
+    AttestBody,
+    Body,
+    CancelBody,
+    CountersignBody,
+    ProposeBody,
+    ReportBody,
+    RevealBody,
+    RunBody,
+    SealedReportBody,
+    ShareBody,
+    SignBody,
+    VerdictBody,
+    VoteBody,
+    epoch,
+)
 from .durations import format_time
 from .pact import Pact
 from .rejection import Rejection
@@ -90,23 +113,42 @@ def _level(level: str, pact: Pact, t: str) -> None:
         raise _problem(t, f"unknown level {level!r}")
 
 
-def _report(b: ReportBody, role: str, t: int, pact: Pact) -> None:
+def _reported(b: ReportBody | SealedReportBody, role: str, t: int, pact: Pact, t_: str) -> None:
+    """What ``report`` and ``sealed_report`` share: the indicator, who reports it, when, about whom."""
     ind = pact.indicators.get(b.indicator)
     if ind is None:
-        raise _problem("report", f"unknown indicator {b.indicator!r}")
+        raise _problem(t_, f"unknown indicator {b.indicator!r}")
     if ind.reported_by != role:  # who may report comes first: a party's report of another's indicator is `role`
         raise Rejection("role", f"{b.indicator!r} is reported by a {ind.reported_by}, not a {role}")
-    if (err := unit_range_problem(b.value, ind.unit)) is not None:
-        raise _problem("report", err)
+    if ind.sealed != (t_ == "sealed_report"):  # contract section 8: refused `body`
+        raise _problem(t_, f"indicator {b.indicator!r} is sealed: its values go in a sealed_report" if ind.sealed
+                       else f"indicator {b.indicator!r} is public: its values go in a report")
+    if isinstance(b, ReportBody) and (err := unit_range_problem(b.value, ind.unit)) is not None:
+        raise _problem(t_, err)
     if epoch(b.measured_at) > t:
-        raise _problem("report", f"measured_at {b.measured_at} is after the statement's time {format_time(t)}: "
-                                 "nobody reports a future measurement")
+        raise _problem(t_, f"measured_at {b.measured_at} is after the statement's time {format_time(t)}: "
+                           "nobody reports a future measurement")
     if role == "developer" and b.subject is not None:
-        raise _problem("report", "a developer reports about itself: no subject")
+        raise _problem(t_, "a developer reports about itself: no subject")
     if role == "monitor":
         subject = pact.party_by_id.get(b.subject) if b.subject is not None else None
         if subject is None or subject.role != "developer":
-            raise _problem("report", "a monitor's report names a developer as subject")
+            raise _problem(t_, "a monitor's report names a developer as subject")
+
+
+def _report(b: ReportBody, role: str, t: int, pact: Pact) -> None:
+    _reported(b, role, t, pact, "report")
+
+
+def _sealed_report(b: SealedReportBody, role: str, t: int, pact: Pact) -> None:
+    _reported(b, role, t, pact, "sealed_report")
+    # exactly one member per monitor with a current seal key in the version in force
+    want, have = set(pact.seal_keys), set(b.sealed)
+    if want != have:
+        parts = [f"missing {', '.join(sorted(want - have))}" if want - have else "",
+                 f"unexpected {', '.join(sorted(have - want))}" if have - want else ""]
+        raise _problem("sealed_report", "sealed has exactly one member per monitor with a seal key: "
+                                        + "; ".join(p for p in parts if p))
 
 
 def _attest(b: AttestBody, role: str, t: int, pact: Pact) -> None:
@@ -135,6 +177,11 @@ TYPES: Mapping[str, StatementType[Any]] = {row.name: row for row in (
     StatementType("cancel", CancelBody, MONITOR),
     StatementType("run", RunBody, DEVELOPER),
     StatementType("ack", AckBody, BOTH, _ack),
+    # v2, contract section 8; what a verdict must name depends on its report: the engine judges it (lookback)
+    StatementType("sealed_report", SealedReportBody, BOTH, _sealed_report, late=frozenset({"subject"})),
+    StatementType("verdict", VerdictBody, MONITOR),
+    StatementType("share", ShareBody, MONITOR),
+    StatementType("reveal", RevealBody, DEVELOPER),
 )}
 
 ROLE_MAY: Mapping[str, frozenset[str]] = {

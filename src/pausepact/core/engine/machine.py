@@ -78,13 +78,17 @@ from ..statements import Rejection, SignedStatement
 from .evidence import KINDS, Report
 from .history import Chronicle
 from .model import PendingReport, Proposal, Run, Scope
+from .sealed import SealedRules
 from .state import full_state, light_state
 
 EXPIRY = 30 * 86400
 
 
-class Engine:
-    """Incremental replay of one pact's log; see the module docstring for the rules."""
+class Engine(SealedRules):
+    """Incremental replay of one pact's log; see the module docstring for the rules.
+
+    Sealed reports (contract section 8) are kept by ``SealedRules`` (module ``sealed``).
+    """
 
     def __init__(self, pact: Pact) -> None:
         self.pact = pact
@@ -131,6 +135,7 @@ class Engine:
         self.grace_due: set[tuple[str, str]] = set()
         self.run_order = 0
         self.is_view = False
+        self._init_sealed()
 
     # ------------------------------------------------------------------ history (lists built on demand)
 
@@ -177,6 +182,9 @@ class Engine:
             return
         try:
             self.seq.check(checked)
+            looked_back = self.lookback_problem(checked)
+            if looked_back is not None:
+                raise looked_back
         except Rejection as r:
             self.rejected_h.append({"index": index, "reason": r.code, "detail": r.detail})
             return
@@ -188,6 +196,13 @@ class Engine:
         self.last_time = t
         self.pending = True
         self._statement(index, checked)
+
+    def lookback_problem(self, checked: SignedStatement) -> Rejection | None:
+        """The part of Validity that looks back in the log (v2), for a statement that would come next; None if none.
+
+        The server asks before appending, so that what the engine would reject is refused instead.
+        """
+        return self.sealed_problem(checked)
 
     def settle(self, until: int) -> None:
         """Apply every change due up to and including ``until`` (no statement may follow before it)."""
@@ -233,6 +248,7 @@ class Engine:
         view.agenda = list(self.agenda)
         for name in ("approved", "defeatable", "expiring", "queued", "dirty_runs", "grace_due"):
             setattr(view, name, set(getattr(self, name)))
+        self._fork_sealed(view)
         view.settle(as_of)
         return view
 
@@ -283,6 +299,9 @@ class Engine:
 
     def _current(self, when: int, _n: int, kind: str, key: Any) -> bool:
         """Whether an agenda item still names something that may change at ``when``."""
+        if kind == "sealed":
+            rec = self.sealed.get(key)
+            return rec is not None and not rec.final and rec.due == when
         if kind == "grace":
             run = self.runs.get(key)
             return (run is not None and run.forbidden_at is not None and not run.not_stopped_reported
@@ -304,6 +323,8 @@ class Engine:
                 self.expiring.add(item[3])
             elif item[2] == "grace":
                 self.grace_due.add(item[3])
+            elif item[2] == "sealed":
+                self._sealed_due(item[0], item[3])
             # exec and wake: queued and approved proposals are looked at in every pass anyway
 
     # ------------------------------------------------------------------ evidence
@@ -329,7 +350,7 @@ class Engine:
         report, or after its duty began (the pact in force, its signature); None before the pact is in force."""
         if self.in_force_at is None or dev not in self.signed:
             return None
-        series = self.series.get((dev, indicator))
+        series = self.duty_series_for(dev, indicator)
         return (series[-1].time if series else max(self.in_force_at, self.signed[dev])) + self.every(indicator)
 
     def duty_indicators(self) -> list[str]:
@@ -451,7 +472,8 @@ class Engine:
             changed |= self._closures(m)
             self._runs(m)
             if not changed:
-                return
+                break
+        self.assessed_now = []  # judged on their cut series at this instant only (section 8)
 
     def _red_lines(self, m: int) -> bool:
         changed = False
@@ -462,9 +484,11 @@ class Engine:
                 scope = self.coord if rl.scope == "all" else self.party_scope[d]
                 if self.rank[rl.raise_] <= self.rank[scope.level]:
                     continue
-                if self.holds(rl, d, m):
+                at_assessment = self.held_at_assessment(rl, d, m) if self.assessed_now else None
+                if at_assessment is not None or self.holds(rl, d, m):
+                    index = at_assessment if at_assessment is not None else self._latest_report_index(rl, d)
                     self._set_level(None if rl.scope == "all" else d, rl.raise_, m,
-                                    {"red_line": rl.id, "party": d, "index": self._latest_report_index(rl, d)})
+                                    {"red_line": rl.id, "party": d, "index": index})
                     changed = True
         return changed
 
@@ -582,7 +606,7 @@ class Engine:
             else:
                 run.forbidden_at = None
 
-    def _violation(self, party: str, kind: str, run: str, index: int, at: int) -> None:
+    def _violation(self, party: str, kind: str, run: str | None, index: int, at: int) -> None:
         v = {"party": party, "kind": kind, "run": run, "index": index, "at": format_time(at)}
         self.violations_h.append(v)
         self.timeline_h.append({"at": format_time(at), "event": "violation",
@@ -632,7 +656,8 @@ class Engine:
             series.append(report)
         else:  # a countersigned report takes its place by its own time
             bisect.insort(series, report)
-        if len(series) > 2 * self._pruned_len.get((subject, indicator), 0) + 8:
+        if report.words is None and len(series) > 2 * self._pruned_len.get((subject, indicator), 0) + 8:
+            # (a sealed series is never pruned: a report assessed late is judged on the series cut at its time)
             self._prune(subject, indicator, series)
             self._pruned_len[(subject, indicator)] = len(series)
 
@@ -782,6 +807,10 @@ HANDLERS: dict[str, Handler] = {
     "cancel": Engine._on_cancel,
     "run": Engine._on_run,
     "ack": Engine._on_ack,
+    "sealed_report": Engine._on_sealed_report,
+    "verdict": Engine._on_verdict,
+    "share": Engine._on_share,
+    "reveal": Engine._on_reveal,
 }
 require_every_type(HANDLERS, "core.engine.machine.HANDLERS")
 

@@ -52,7 +52,14 @@ class SettledEngine(Protocol):
     @property
     def rejected(self) -> Sequence[Mapping[str, Any]]: ...
 
+    @property
+    def disputes(self) -> Sequence[Mapping[str, Any]]: ...
+
     def own_level(self, dev: str) -> str: ...
+
+    def duty_series_for(self, dev: str, indicator: str) -> Sequence[Report]: ...
+
+    def sealed_states(self) -> list[dict[str, Any]]: ...
 
     def missing_for(self, p: Proposal, m: int) -> list[str]: ...
 
@@ -73,7 +80,7 @@ def _overdue(engine: SettledEngine, dev: str, m: int) -> list[str]:
         return []
     out = []
     for name, ind in engine.pact.indicators.items():
-        series = engine.series.get((dev, name))
+        series = engine.duty_series_for(dev, name)
         base = series[-1].time if series else max(engine.in_force_at, engine.signed[dev])
         if m - base > ind.every:
             out.append(name)
@@ -134,6 +141,9 @@ def full_state(engine: SettledEngine, as_of: int) -> dict[str, Any]:
         "violations": [dict(v) for v in engine.violations],
         "void": [dict(v) for v in engine.void],
         "rejected": [dict(r) for r in engine.rejected],
+        # v2 (section 8): always present; never a value that was not revealed
+        "sealed": engine.sealed_states(),
+        "disputes": [dict(d) for d in engine.disputes],
         "signatories": {"developers": list(engine.signed), "monitors": list(engine.monitor_signed)},
     }
 
