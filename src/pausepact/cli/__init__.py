@@ -49,9 +49,11 @@ def _root(
 
 
 # isort: off
-# the order commands are listed in --help: the pact, keys and the log by hand, the server and its parties,
-# reading the state, training runs, collecting and backtesting, the page, the demo
+# the order commands are listed in --help: the pact and its amendments, keys and the log by hand, the server and
+# its parties, reading the state, training runs, collecting and backtesting, the page, the demo
 from . import pact_cmds  # noqa: E402,F401  (each module registers its commands)
+from . import diff_cmds  # noqa: E402,F401
+from . import amend_cmds  # noqa: E402,F401
 from . import log_cmds  # noqa: E402,F401
 from . import server_cmds  # noqa: E402,F401
 from . import monitor_cmds  # noqa: E402,F401
