@@ -103,9 +103,9 @@ GONE_SILENT = """  - id: gone-silent
 
 def pact_text(body: str = BODY, min_developers: int = 3, developers: list[str] = DEVELOPERS,
               monitors: list[str] = MONITORS, keys_per_party: int = 2, overdue: bool = True,
-              replace: list[list[str]] | None = None) -> str:
+              replace: list[list[str]] | None = None, seal_keys: dict[str, str] | None = None) -> str:
     """A valid pact with deterministic keys; ``overdue=False`` drops the gone-silent red line,
-    ``replace`` applies [old, new] text edits to the body."""
+    ``replace`` applies [old, new] text edits to the body; ``seal_keys`` gives monitors a v2 seal key."""
     if not overdue:
         body = body.replace(GONE_SILENT, "")
     for old, new in replace or []:
@@ -115,7 +115,8 @@ def pact_text(body: str = BODY, min_developers: int = 3, developers: list[str] =
     for role, ids in (("developer", developers), ("monitor", monitors), ("log", ["log"])):
         for pid in ids:
             keys = ", ".join(f'"{public_text(key(pid, n))}"' for n in range(keys_per_party))
-            lines.append(f"  - {{id: {pid}, name: {pid.upper()}, role: {role}, keys: [{keys}]}}")
+            seal = f', seal_key: "{seal_keys[pid]}"' if seal_keys and pid in seal_keys else ""
+            lines.append(f"  - {{id: {pid}, name: {pid.upper()}, role: {role}, keys: [{keys}]{seal}}}")
     return (f"pact: test-pact\nversion: 1\ntitle: Test pact\norigin: pausepact.test/test-pact\n"
             f"effective:\n  min_developers: {min_developers}\nparties:\n" + "\n".join(lines) + "\n" + body)
 

@@ -431,7 +431,7 @@ class SealedRules:
 
     def _duty_add(self, rec: SealedReport) -> None:
         series = self.duty.setdefault((rec.subject, rec.indicator), [])
-        r = Report(rec.time, rec.index, math.nan, rec.author)
+        r = Report(rec.time, rec.index, 0.0, rec.author)  # overdue reads its time only
         i = bisect.bisect_left(series, r)
         if i == len(series) or series[i].index != rec.index:
             series.insert(i, r)

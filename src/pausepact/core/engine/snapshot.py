@@ -23,9 +23,10 @@ from .evidence import Report
 from .history import Chronicle
 from .machine import Engine
 from .model import PendingReport, Proposal, Run, Scope
+from .sealed import SealedReport, Verdict
 
 FORMAT = "pausepact-engine-snapshot"
-VERSION = 1
+VERSION = 2  # 2: v2 sealed reports (contract section 8)
 _NEVER = -(2**62)  # Sequencer's "no time yet": beyond JSON's exact integers, so written as null
 
 
@@ -51,7 +52,7 @@ def dump(engine: Engine) -> bytes:
         "party_scope": [[d, *_scope(sc)] for d, sc in e.party_scope.items()],
         "own_since": [[d, t] for d, t in e.own_since.items()],
         "cutoff": [[d, rl, t] for (d, rl), t in e.cutoff.items()],
-        "series": [[s, i, [[r.time, r.index, r.value, r.author] for r in reports]] for (s, i), reports in e.series.items()],
+        "series": [[s, i, [_report(r) for r in reports]] for (s, i), reports in e.series.items()],
         "pruned_len": [[s, i, n] for (s, i), n in e._pruned_len.items()],
         "countersignable": [[k, p.subject, p.indicator, p.author, p.time, p.index, p.value, p.counted]
                             for k, p in e.countersignable.items()],
@@ -68,6 +69,11 @@ def dump(engine: Engine) -> bytes:
         "dirty_runs": sorted([list(k) for k in e.dirty_runs]), "grace_due": sorted([list(k) for k in e.grace_due]),
         "reasons": list(e.reasons_h), "violations": list(e.violations_h), "void": list(e.void_h),
         "rejected": list(e.rejected_h), "timeline": list(e.timeline_h),
+        "sealed": [_sealed(r) for r in e.sealed.values()],
+        "duty": [[s, i, [_report(r) for r in reports]] for (s, i), reports in e.duty.items()],
+        "assessed_now": [list(x) for x in e.assessed_now],
+        "sealed_unsettled": sorted(e.sealed_unsettled),
+        "disputes": list(e.disputes_l),
     }
     return canonical({"format": FORMAT, "version": VERSION, "pact": e.pact.pact, "pact_digest": e.pact.digest,
                       "tree_size": e.size, "state": state})
@@ -95,6 +101,53 @@ def load(pact: Pact, data: bytes) -> Engine:
         # every value must be exactly what a dump writes: nothing extra, nothing of another type
         raise ValueError("engine snapshot: malformed state (not the canonical form of an engine state)")
     return engine
+
+
+def _report(r: Report) -> list[Any]:
+    if r.words is None:
+        return [r.time, r.index, r.value, r.author]
+    return [r.time, r.index, None, r.author, [list(w) for w in r.words]]  # a sealed report has no value
+
+
+def _read_report(x: Any) -> Report:
+    row = _list(x)
+    if len(row) == 4:
+        t, i, v, a = row
+        return Report(_int(t), _int(i), _num(v), _str(a))
+    t, i, v, a, words = row
+    if v is not None:
+        raise ValueError("a sealed report in a series carries no value")
+    return Report(_int(t), _int(i), float("nan"), _str(a), words=tuple((_str(k), _str(w)) for k, w in map(_list, _list(words))))
+
+
+def _sealed(r: SealedReport) -> dict[str, Any]:
+    return {"index": r.index, "digest": r.digest, "author": r.author, "by_developer": r.by_developer,
+            "subject": r.subject, "indicator": r.indicator, "time": r.time, "measured_at": r.measured_at,
+            "commitment": r.commitment, "judges": list(r.judges), "quorum": r.quorum, "verdict_within": r.verdict_within,
+            "windows": [[k, list(v)] for k, v in r.windows.items()],
+            "verdicts": [[j, v.index, v.time, v.opened, sorted([k, w] for k, w in v.words.items()), v.after_share]
+                         for j, v in r.verdicts.items()],
+            "judged": list(r.judged), "shares": sorted([a, b] for a, b in r.shares), "state": r.state,
+            "agreed": None if r.agreed is None else sorted([k, w] for k, w in r.agreed.items()),
+            "assessed_at": r.assessed_at, "final": r.final, "value": r.value}
+
+
+def _read_sealed(pact: Pact, x: Any) -> SealedReport:
+    d = _dict(x)
+    rec = SealedReport(
+        _int(d["index"]), _str(d["digest"]), _str(d["author"]), _bool(d["by_developer"]), _str(d["subject"]),
+        _one_of(d["indicator"], pact.indicators, "indicator"), _int(d["time"]), _str(d["measured_at"]),
+        _str(d["commitment"]), tuple(_one_of(j, pact.monitors, "monitor") for j in _list(d["judges"])),
+        _int(d["quorum"]), _int(d["verdict_within"]),
+        windows={_str(k): tuple(_str(v) for v in _list(vs)) for k, vs in map(_list, _list(d["windows"]))},
+        verdicts={_str(j): Verdict(_int(i), _int(t), _bool(o), {_str(k): _str(w) for k, w in map(_list, _list(ws))}, _bool(a))
+                  for j, i, t, o, ws, a in map(_list, _list(d["verdicts"]))},
+        judged=[_str(j) for j in _list(d["judged"])], shares={(_str(a), _str(b)) for a, b in map(_list, _list(d["shares"]))},
+        state=_one_of(d["state"], ("pending", "assessed", "unopenable", "disputed"), "state"),
+        agreed=None if d["agreed"] is None else {_str(k): _str(w) for k, w in map(_list, _list(d["agreed"]))},
+        assessed_at=_opt_int(d["assessed_at"]), final=_bool(d["final"]),
+        value=None if d["value"] is None else _num(d["value"]))
+    return rec
 
 
 def _scope(sc: Scope) -> list[Any]:
@@ -186,8 +239,7 @@ def _restore(e: Engine, size: int, s: dict[str, Any]) -> None:
     red_lines = {rl.id for rl in pact.red_lines}
     e.cutoff = {(_one_of(d, devs, "developer"), _one_of(rl, red_lines, "red line")): _int(t)
                 for d, rl, t in map(_list, _list(s["cutoff"]))}
-    e.series = {(_str(subj), _one_of(ind, pact.indicators, "indicator")):
-                [Report(_int(t), _int(i), _num(v), _str(a)) for t, i, v, a in map(_list, _list(reports))]
+    e.series = {(_str(subj), _one_of(ind, pact.indicators, "indicator")): [_read_report(r) for r in _list(reports)]
                 for subj, ind, reports in map(_list, _list(s["series"]))}
     e._pruned_len = {(_str(subj), _str(ind)): _int(n) for subj, ind, n in map(_list, _list(s["pruned_len"]))}
     e.countersignable = {_str(k): PendingReport(_str(subj), _one_of(ind, pact.indicators, "indicator"), _str(a), _int(t),
@@ -205,7 +257,7 @@ def _restore(e: Engine, size: int, s: dict[str, Any]) -> None:
         if _str(kind) == "grace":
             party, run = _list(key)
             e.agenda.append((_int(when), _int(n), kind, (_str(party), _str(run))))
-        elif kind in ("expire", "exec", "wake"):
+        elif kind in ("expire", "exec", "wake", "sealed"):
             e.agenda.append((_int(when), _int(n), kind, _str(key)))
         else:
             raise ValueError(f"agenda item of unknown kind {kind!r}")
@@ -223,6 +275,19 @@ def _restore(e: Engine, size: int, s: dict[str, Any]) -> None:
     e.grace_due = {(_str(a), _str(b)) for a, b in map(_list, _list(s["grace_due"]))}
     for name in ("reasons", "violations", "void", "rejected", "timeline"):
         setattr(e, name + "_h", Chronicle([_dict(x) for x in _list(s[name])]))
+    records = [_read_sealed(pact, x) for x in _list(s["sealed"])]
+    e.sealed = {r.digest: r for r in records}
+    e.commitments = {r.commitment for r in records}  # every counted sealed report's, and only those
+    e.sealed_series = {}
+    for r in records:
+        e.sealed_series.setdefault((r.subject, r.indicator), []).append(r.digest)
+    e.duty = {(_str(subj), _one_of(ind, pact.indicators, "indicator")): [_read_report(r) for r in _list(reports)]
+              for subj, ind, reports in map(_list, _list(s["duty"]))}
+    e.assessed_now = [(_str(a), _str(b), _int(c), _int(d)) for a, b, c, d in map(_list, _list(s["assessed_now"]))]
+    e.sealed_unsettled = {_str(x) for x in _list(s["sealed_unsettled"])}
+    if not e.sealed_unsettled <= set(e.sealed):
+        raise ValueError("a sealed report named as unsettled is unknown")
+    e.disputes_l = [_dict(x) for x in _list(s["disputes"])]
 
 
 def _read_proposal(pact: Pact, x: Any) -> Proposal:
