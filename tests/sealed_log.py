@@ -49,18 +49,23 @@ def seal_public(monitor: str) -> str:
     return format_seal_key(raw)
 
 
-def sealed_pact(sealed: tuple[str, ...] = ("ai_code_share", "time_horizon_minutes"), quorum: str = "2/3 of monitors",
-                verdict_within: str = "7d", overdue: bool = True, lines: bool = True) -> tuple[Pact, bytes]:
-    """The factory pact with ``sealed`` indicators sealed, seal keys on every monitor.
-
-    ``lines`` adds ``SEALED_LINES`` (also to a pact with nothing sealed: its public twin)."""
+def sealed_pact_kw(sealed: tuple[str, ...] = ("ai_code_share", "time_horizon_minutes"),
+                   quorum: str = "2/3 of monitors", verdict_within: str = "7d", overdue: bool = True,
+                   lines: bool = True) -> dict[str, Any]:
+    """``factory.pact_text`` arguments for the factory pact with ``sealed`` indicators sealed and seal keys on
+    every monitor; ``lines`` adds ``SEALED_LINES`` (also to a pact with nothing sealed: its public twin)."""
     replace: list[list[str]] = []
     for name in sealed:
         replace.append([f"  {name}:\n", f"  {name}:\n    disclosure: sealed\n    verdict_quorum: {quorum}\n"])
     replace.append(["  status_ttl: 10m\n", f"  status_ttl: 10m\n  verdict_within: {verdict_within}\n"])
     if lines:
         replace.append(["red_lines:\n", "red_lines:\n" + SEALED_LINES])
-    return make_pact(replace=replace, overdue=overdue, seal_keys={m: seal_public(m) for m in MONITORS})
+    return {"replace": replace, "overdue": overdue, "seal_keys": {m: seal_public(m) for m in MONITORS}}
+
+
+def sealed_pact(**kw: Any) -> tuple[Pact, bytes]:
+    """The pact ``sealed_pact_kw(**kw)`` describes."""
+    return make_pact(**sealed_pact_kw(**kw))
 
 
 def member() -> str:

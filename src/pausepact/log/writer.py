@@ -20,7 +20,7 @@ envelopes of its batch (a fault while checking one is that envelope's own
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,6 +64,9 @@ class Refused:
 
 Result = Accepted | Refused
 
+Lookback = Callable[[SignedStatement, Sequence[SignedStatement]], Rejection | None]
+"""The part of Validity that looks back in the log (v2): (statement, this batch's statements before it) -> refusal or None."""
+
 
 class _Plan:
     """One batch sequenced against the log's head as read when the plan was made."""
@@ -106,12 +109,14 @@ class LogWriter:
     """Appends statements of one pact to one store; signs a checkpoint per batch."""
 
     def __init__(self, store: LogStore, pact: Pact, log_key: Ed25519PrivateKey, checker: EnvelopeChecker, *,
-                 max_skew: int = DEFAULT_MAX_SKEW, max_lead: int = DEFAULT_MAX_LEAD) -> None:
+                 max_skew: int = DEFAULT_MAX_SKEW, max_lead: int = DEFAULT_MAX_LEAD,
+                 lookback: Lookback | None = None) -> None:
         owner = pact.key_owner.get(keyid(public_raw(log_key)))
         if owner is None or owner[0] != pact.log_party.id:
             raise StoreError("the key given is not a key of the pact's log party: it cannot sign this log's checkpoints")
         self.store, self.pact, self.key, self.max_skew, self.checker = store, pact, log_key, max_skew, checker
         self.max_lead = max_lead
+        self.lookback = lookback
         self.last_checkpoint: str | None = None  # the note signed for the last batch that appended
         self.appended: list[tuple[int, SignedStatement]] = []  # (index, statement) durably appended by the last call
         self._keyids = sorted(pact.key_owner)  # every key's seq is read in one query per batch
@@ -142,6 +147,8 @@ class LogWriter:
             elif now is not None and ss.statement.t - now > self.max_lead:
                 results[i] = Refused("skew", f"time {ss.statement.time} is more than {self.max_lead}s ahead of the log's clock",
                                      format_time(now))
+            elif self.lookback is not None and (late := self.lookback(ss, [s for _, s in plan.appended])) is not None:
+                results[i] = Refused(late.code, late.detail)
             else:
                 good.append((i, ss))
                 results[i] = plan.admit(ss, now)

@@ -34,7 +34,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,14 +45,15 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from ..clock import Clock
 from ..core import merkle
 from ..core.canonical import canonical
-from ..core.durations import parse_time
+from ..core.durations import format_time, parse_time
 from ..core.engine import Engine, status_core
 from ..core.engine import snapshot as engine_snapshot
 from ..core.notes import Note, NoteError, parse_checkpoint, parse_note, verify_cosignature
 from ..core.pact import Pact
+from ..core.rejection import Rejection
 from ..core.statements import SignedStatement
 from ..core.status import StatusError, decode_core, signing_monitors, status_envelope
-from ..log.checking import Checked, EnvelopeChecker
+from ..log.checking import Checked, EnvelopeChecker, decode_one
 from ..log.store import Snapshot, is_database_error, open_store
 from ..log.store.base import MAX_INDEX
 from ..log.writer import DEFAULT_MAX_LEAD, LogWriter, Result
@@ -61,6 +62,7 @@ from .snapshot_seal import log_keys, seal, unseal
 
 log = logging.getLogger("pausepact.server")
 T = TypeVar("T")
+LOOKBACK_TYPES = frozenset({"verdict"})  # statement types whose validity looks back in the log (v2, section 8)
 
 
 @dataclass
@@ -144,7 +146,9 @@ class LogService:
         self.clock = cfg.clock
         self.checker = EnvelopeChecker(cfg.pact, cfg.pact_bytes, cfg.workers)
         self.write_store = open_store(cfg.store_url)
-        self.writer = LogWriter(self.write_store, cfg.pact, cfg.log_key, self.checker, max_skew=cfg.max_skew,
+        self.write_store.bind_clock(cfg.clock.discrete)  # a rehearsal's store and a real log's never mix
+        self.writer = LogWriter(self.write_store, cfg.pact, cfg.log_key, self.checker, lookback=self._lookback,
+                                max_skew=cfg.max_skew,
                                 max_lead=cfg.max_lead)
         self.read_store = open_store(cfg.store_url)  # HTTP reads: entries, proofs, checkpoints, statuses
         self.follow_store = open_store(cfg.store_url)  # the follower: engine catch-up, status cores, signatures
@@ -168,8 +172,9 @@ class LogService:
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self.proposed: dict[str, Any] | None = None
-        self._proposed_real: float = 0.0
+        self._proposed_ticks: float = 0.0  # the clock's ticks when the core was proposed (virtual in a rehearsal)
         self._judged_real: float = 0.0
+        self.judged: tuple[int, int] | None = None  # (clock time, tree size) last judged for a status: a rehearsal waits on it
         self._last_status: str | None = None
         self.metrics: Any = None
         self.notifier: Notifier | None = None
@@ -216,6 +221,23 @@ class LogService:
         fut: asyncio.Future[tuple[Result, str | None]] = asyncio.get_running_loop().create_future()
         await self.queue.put((envelope, fut))
         return await fut
+
+    def _lookback(self, ss: SignedStatement, earlier: Sequence[SignedStatement]) -> Rejection | None:
+        """The writer asks, before appending ``ss``: would the engine reject it on what the log holds (v2)?
+
+        The engine may lag the store: entries it has not applied yet are read from the writer's own store
+        (only for the statement types that look back, which are rare). Several servers writing one
+        PostgreSQL log can still race here; a monitor then names the entry (docs/server.md).
+        """
+        if ss.statement.type not in LOOKBACK_TYPES:
+            return None
+        with self.engine_lock:
+            applied = self.engine.size
+            head = self.write_store.size()
+            unapplied = [decode_one(json.loads(e.leaf), self.pact) for e in self.write_store.entries(applied, head)] \
+                if head > applied else []
+            known = [u for u in unapplied if isinstance(u, SignedStatement)]
+            return self.engine.lookback_problem(ss, [*known, *earlier])
 
     def _append(self, envs: list[Any], now: int) -> tuple[list[Result], str | None]:
         """The writer thread's work: append, and hand what it verified to the follower."""
@@ -289,7 +311,7 @@ class LogService:
         loop = asyncio.get_running_loop()
         while True:
             try:
-                await asyncio.wait_for(self._wake.wait(), timeout=0.25)
+                await asyncio.wait_for(self._wake.wait(), timeout=0.02 if self.clock.discrete else 0.25)
             except TimeoutError:
                 pass
             self._wake.clear()
@@ -410,8 +432,10 @@ class LogService:
 
     def _follow(self) -> list[tuple[str, Any]]:
         events = self._catch_up()
-        # judging whether a new status is due replays time up to now: a few times a second is enough
-        if time.monotonic() - self._judged_real >= 0.2:
+        # judging whether a new status is due replays time up to now: a few times a second is enough (on a
+        # rehearsal's clock, also whenever the virtual time or the tree moved: its driver waits for that judgement)
+        if time.monotonic() - self._judged_real >= 0.2 or \
+                (self.clock.discrete and self.judged != (self.clock.now(), self.engine.size)):
             self._judged_real = time.monotonic()
             events.extend(self._maybe_propose())
         latest = self.follow_store.latest_status()
@@ -456,8 +480,9 @@ class LogService:
         with self.engine_lock:
             state = self.engine.state_at(max(now, self.engine.last_time or now), light=True)
         changed = self.proposed is None or self._summary(state) != self._summary(self.proposed)
-        stale = time.monotonic() - self._proposed_real > self.clock.real_seconds(ttl / 3)
+        stale = self.clock.ticks() - self._proposed_ticks > ttl / 3
         if not (changed or stale):
+            self.judged = (now, state["tree_size"])
             return []
         # raise the floor first, under the append lock: from now on no entry may be timed before issued_at.
         # issued_at is never before the last entry's time (entries may be timed up to max-skew ahead),
@@ -472,12 +497,21 @@ class LogService:
                 return events
             state = self.engine.state_at(issued, light=True)
         core = status_core(state, merkle.root(self.follow_store.node, size), issued, ttl)
-        self.proposed, self._proposed_real = core, time.monotonic()
+        self.proposed, self._proposed_ticks = core, self.clock.ticks()
+        self.judged = (now, size)
         events.append(("core", {"payload": base64.b64encode(canonical(core)).decode(), "core": core}))
         return events
 
     def proposed_core(self) -> dict[str, Any] | None:
         return self.proposed
+
+    def clock_info(self) -> dict[str, Any]:
+        """``GET /v1/clock``: the kind of clock (a rehearsal's id with it), the time it reads, the committed tree size,
+        the entries applied, and the (time, tree size) last judged for a status (a rehearsal's driver waits on these)."""
+        judged = self.judged
+        return {"clock": self.clock.kind, "rehearsal": self.clock.rehearsal, "now": format_time(self.clock.now()),
+                "size": self.read_store.size(), "applied": self._applied,
+                "judged": None if judged is None else {"at": format_time(judged[0]), "size": judged[1]}}
 
     def guarded(self, fn: Callable[[Any], tuple[int, str | None]]) -> Callable[[Any], tuple[int, str | None]]:
         """``fn`` for anonymous input: a failing database raises Unavailable; any other fault is that input's refusal.

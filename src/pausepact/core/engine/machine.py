@@ -197,12 +197,13 @@ class Engine(SealedRules):
         self.pending = True
         self._statement(index, checked)
 
-    def lookback_problem(self, checked: SignedStatement) -> Rejection | None:
+    def lookback_problem(self, checked: SignedStatement, unapplied: Sequence[SignedStatement] = ()) -> Rejection | None:
         """The part of Validity that looks back in the log (v2), for a statement that would come next; None if none.
 
-        The server asks before appending, so that what the engine would reject is refused instead.
+        ``unapplied`` are statements already in the log, in order, that this engine has not applied yet. The
+        server asks before appending, so that what the engine would reject is refused instead.
         """
-        return self.sealed_problem(checked)
+        return self.sealed_problem(checked, unapplied)
 
     def settle(self, until: int) -> None:
         """Apply every change due up to and including ``until`` (no statement may follow before it)."""

@@ -187,17 +187,28 @@ class SealedRules:
     def sealed_states(self) -> list[dict[str, Any]]:
         return [r.as_json() for r in self.sealed.values()]
 
-    def sealed_problem(self, ss: SignedStatement) -> Rejection | None:
-        """The lookback part of Validity for a v2 statement (rule 1), or None."""
+    def sealed_problem(self, ss: SignedStatement, unapplied: Sequence[SignedStatement] = ()) -> Rejection | None:
+        """The lookback part of Validity for a v2 statement (rule 1), or None.
+
+        ``unapplied``: statements already in the log (in order) that this engine has not applied yet; a
+        writer passes what it appended but its engine has not caught up with.
+        """
         st = ss.statement
         if st.type != "verdict":
             return None
         body = st.content
         assert isinstance(body, VerdictBody)
-        rec = self.sealed.get(body.statement)
-        if rec is None or not body.opened:
+        if not body.opened:
             return None
-        problem = words_problem(self.pact, rec.indicator, dict(body.red_lines))
+        rec = self.sealed.get(body.statement)
+        indicator = rec.indicator if rec is not None else None
+        if indicator is None:
+            earlier = next((u for u in unapplied if u.digest == body.statement and u.statement.type == "sealed_report"), None)
+            if earlier is None:
+                return None
+            assert isinstance(earlier.statement.content, SealedReportBody)
+            indicator = earlier.statement.content.indicator
+        problem = words_problem(self.pact, indicator, dict(body.red_lines))
         return Rejection("body", problem) if problem else None
 
     # ------------------------------------------------------------------ statements
