@@ -115,3 +115,5 @@ ClockStart = Annotated[str | None, typer.Option("--clock-start", help="simulated
                                                 callback=_time_value)]
 ClockSpeed = Annotated[float, typer.Option("--clock-speed", help="simulated clock: seconds per real second (86400: a day a second)")]
 ClockAnchor = Annotated[float | None, typer.Option("--clock-anchor", help="simulated clock: the real Unix time at which it reads --clock-start (default: now)")]
+ClockOpt = Annotated[str, typer.Option("--clock", help="'wall', or 'rehearsal:PATH': the virtual clock file of a running rehearsal "
+                                                   "(docs/rehearse.md)")]

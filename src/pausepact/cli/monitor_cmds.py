@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from .. import keyfiles
-from ..clock import Clock
+from ..clock import Clock, ClockMismatch, check_server
 from ..core.keys import keyid
 from ..errors import InputError, PausepactError
 from ..pactio import load_pact
@@ -19,6 +19,7 @@ from ..printable import log_to_stderr
 from . import app
 from .common import (
     ClockAnchor,
+    ClockOpt,
     ClockSpeed,
     ClockStart,
     KeyOpt,
@@ -44,6 +45,7 @@ def monitor(
     clock_start: ClockStart = None,
     clock_speed: ClockSpeed = 1.0,
     clock_anchor: ClockAnchor = None,
+    clock: ClockOpt = "wall",
     max_skew: Annotated[int, typer.Option(help="how far a core's issued_at may be from this monitor's clock")] = 300,
     once: Annotated[bool, typer.Option("--once", help="one round, then exit")] = False,
 ) -> None:
@@ -61,7 +63,11 @@ def monitor(
     private = keyfiles.read_private_key(key)
     if p.key_owner.get(keyid(keyfiles.public_raw(private)), ("",))[0] != party:
         raise InputError(f"the key in {key} is not a key of {party!r} in pact {p.pact!r}")
+    clk = Clock.from_options(clock_start, clock_speed, clock_anchor, clock)
     path = state or default_state_path(p.origin, party)
+    if clk.dial is not None and (state is None or path == default_state_path(p.origin, party)):
+        # the real monitor's high-water mark must never hold a rehearsal's virtual times
+        raise InputError("a monitor on a rehearsal's clock keeps its state in a file of the rehearsal's: give --state")
     st = MonitorState.load(path)
     st.bind(p.origin, p.pact, party)
     if st.first_start:
@@ -74,16 +80,20 @@ def monitor(
     log_to_stderr(f"%(asctime)s monitor {party} %(levelname)s %(message)s")
     say = logging.getLogger("pausepact.monitor")
     with PactClient(server, p) as client:
-        m = Monitor(client, party, private, Clock.from_options(clock_start, clock_speed, clock_anchor), st, max_skew)
+        m = Monitor(client, party, private, clk, st, max_skew)
+        same_clock = False
         while True:
             ok = False
             try:
+                if not same_clock:  # a rehearsal and a real log never mix: asked until the server answers
+                    check_server(clk, client, server)
+                    same_clock = True
                 did = m.step()
                 ok = True
                 if any(not str(v).startswith(("already", "not judged", "nothing")) for v in did.values()):
                     say.info("%s", did)
-            except Alarm:
-                raise  # recorded in the state file; exit 3 with its one line
+            except (Alarm, ClockMismatch):
+                raise  # an alarm is recorded in the state file; exit with its one line
             except PausepactError as e:  # ServerFault, ClientError, a state file that cannot be written
                 say.warning("%s", e.diagnostics())
                 m.record(e.diagnostics())

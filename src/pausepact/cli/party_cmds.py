@@ -1,10 +1,10 @@
 """Commands a party runs against a server: status, state, log entries|checkpoint|proof (``submit`` and
-``log show|search|verify-inclusion``: modules ``submit_cmds`` and ``log_read_cmds``, registered below)."""
+``log show|search|verify-inclusion``, ``reveal``: modules ``submit_cmds``, ``log_read_cmds`` and ``reveal_cmds``,
+registered below)."""
 
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,7 +16,7 @@ from ..errors import InputError
 from ..pactio import load_pact
 from ..party.client import PactClient
 from . import app
-from .common import JsonOpt, PactOpt, ServerOpt, err, out, plain, print_json, shown
+from .common import ClockOpt, JsonOpt, PactOpt, ServerOpt, err, out, plain, print_json, shown
 
 log_cmd: typer.Typer = typer.Typer(help="Read the log: entries, proofs, checkpoints.", no_args_is_help=True)
 app.add_typer(log_cmd, name="log")
@@ -59,18 +59,22 @@ def judge_status(envelope: Any, pact: Pact, now: int, log_size: int | None) -> d
 
 
 @app.command()
-def status(server: ServerOpt, pact: PactOpt, json_out: JsonOpt = False) -> None:
+def status(server: ServerOpt, pact: PactOpt, json_out: JsonOpt = False, clock: ClockOpt = "wall") -> None:
     """The server's signed status, checked here against the pinned pact: who signed it, when it expires, and
-    whether it is valid, stale (behind the log) or expired/invalid (exit 1)."""
+    whether it is valid, stale (behind the log) or expired/invalid (exit 1). A rehearsal's status is judged on
+    its virtual clock (--clock rehearsal:PATH), and only there."""
+    from ..clock import Clock, check_server
     from ..party.client import ClientError
 
+    clk = Clock.from_spec(clock)
     with _client(server, pact) as c:
+        check_server(clk, c, server)
         envelope = c.status_envelope()
         try:
             size: int | None = int(c.checkpoint(latest=True).split("\n")[1])
         except (ClientError, ValueError, IndexError):
             size = None  # staleness unknown; the status is still judged on its own
-        judged = judge_status(envelope, c.pact, int(time.time()), size)
+        judged = judge_status(envelope, c.pact, clk.now(), size)
     if json_out:
         print_json(judged)
     else:
@@ -170,4 +174,4 @@ def fetch_for_verify(server: str, pact: Path) -> tuple[list[bytes], str]:
     return lines, note
 
 
-from . import log_read_cmds, submit_cmds  # noqa: E402,F401  (register their commands; they use _client from here)
+from . import log_read_cmds, reveal_cmds, submit_cmds  # noqa: E402,F401  (register their commands; they use _client from here)

@@ -11,7 +11,7 @@ from ..clock import Clock
 from ..pactio import load_pact, read_pact_bytes
 from ..printable import log_to_stderr
 from . import app
-from .common import DEFAULT_STORE, ClockAnchor, ClockSpeed, ClockStart, LogKeyOpt, MaxSkewOpt, PactOpt, StoreOpt, out, shown
+from .common import DEFAULT_STORE, ClockAnchor, ClockOpt, ClockSpeed, ClockStart, LogKeyOpt, MaxSkewOpt, PactOpt, StoreOpt, out, shown
 
 MaxLeadOpt = Annotated[int, typer.Option(min=0, help="seconds a statement's time may lead the log's clock (contract section 3)")]
 HeaderSecondsOpt = Annotated[float, typer.Option(min=0.1, help="seconds a connection has to send a request's headers")]
@@ -37,6 +37,7 @@ def serve(
     clock_start: ClockStart = None,
     clock_speed: ClockSpeed = 1.0,
     clock_anchor: ClockAnchor = None,
+    clock: ClockOpt = "wall",
     workers: Annotated[int | None, typer.Option(help="processes verifying signatures (default: all cores)")] = None,
     header_seconds: HeaderSecondsOpt = 10.0,
     connections: ConnectionsOpt = 2000,
@@ -56,7 +57,7 @@ def serve(
     hooks = [Webhook.parse(url, notify_secret) for url in notify or []]
 
     cfg = ServerConfig(load_pact(pact), read_pact_bytes(pact), keyfiles.read_private_key(key), store,
-                       Clock.from_options(clock_start, clock_speed, clock_anchor), max_skew, workers, max_lead=max_lead,
+                       Clock.from_options(clock_start, clock_speed, clock_anchor, clock), max_skew, workers, max_lead=max_lead,
                        snapshot_every=snapshot_every, notify=hooks, notify_ledger=notify_ledger)
     log_to_stderr("%(asctime)s %(name)s %(levelname)s %(message)s")
     out.print(shown(f"serving pact {cfg.pact.pact} ({cfg.pact.digest}) on http://{host}:{port}  store {store}"))

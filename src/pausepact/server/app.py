@@ -256,6 +256,12 @@ def create_app(cfg: ServerConfig) -> FastAPI:
         seqs = await service.read(service.read_store.last_seqs, [keyid])
         return {"keyid": keyid, "seq": seqs.get(keyid, 0), "log_time": format_time(service.clock.now())}
 
+    @app.get("/v1/clock", responses=REFUSALS)
+    async def get_clock() -> Any:
+        """Extension: the server's clock (``wall``, ``scaled`` or ``rehearsal`` with the rehearsal's id) and how far its
+        follower got. Guards, monitors and ``status`` refuse a server on another clock (docs/rehearse.md)."""
+        return await service.read(service.clock_info)
+
     @app.get("/v1/events", responses={429: {"model": Refusal}})
     async def get_events(request: Request) -> Response:
         """Server-sent events: ``entry`` (each appended entry), ``status`` (each newly signed status), ``core``."""

@@ -89,6 +89,22 @@ class LogStore:
             elif row[0] != pact_digest:
                 raise StoreError(f"this store holds the log of pact {row[0]}, not {pact_digest}")
 
+    def bind_clock(self, rehearsal: bool) -> None:
+        """Mark a new store as a rehearsal's (virtual clock) or a real log's, and refuse a store of the other kind:
+        a rehearsal never mixes with a real log. A store bound to a pact before marks existed is a real log."""
+        kind = "rehearsal" if rehearsal else "real"
+        with self.write():
+            row = self._exec("SELECT value FROM meta WHERE name = 'clock'").fetchone()
+            if row is None:
+                bound = self._exec("SELECT value FROM meta WHERE name = 'pact_digest'").fetchone() is not None
+                if rehearsal and bound:
+                    raise StoreError("this store holds a real log: a rehearsal (virtual clock) plays on a store of its own")
+                self._exec("INSERT INTO meta (name, value) VALUES ('clock', ?)", (kind,))
+            elif row[0] != kind:
+                raise StoreError("this store holds a rehearsal's log (virtual clock): a server on a real clock refuses it"
+                                 if row[0] == "rehearsal" else
+                                 "this store holds a real log: a rehearsal (virtual clock) plays on a store of its own")
+
     # --- reads (no lock) ---
     def size(self) -> int:
         return int(self._exec("SELECT size FROM head WHERE id = 1").fetchone()[0])

@@ -21,7 +21,8 @@ turns true, and stays true for this run, when:
 - the restrictions binding this developer in a valid status forbid the run's
   FLOP (``max_training_flop`` below it), or
 - failing closed, there is no valid status: none was accepted, or the last one
-  expired (by the wall clock, or its ttl after it was received), or
+  expired (by the guard's clock, or its ttl after it was received, measured
+  on the clock's monotonic ticks), or
 - the judging itself failed or stalled (it runs at least every 0.2 s; a judge
   that raised, died or did not run for ``stall_after`` seconds fails closed).
 
@@ -51,7 +52,7 @@ from typing import Any, Literal
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ...clock import Clock
+from ...clock import Clock, ClockMismatch, check_server
 from ...core.durations import format_time
 from ...core.pact import Pact
 from ...core.status import DEFAULT_MAX_SKEW, AcceptedStatus, verify_status
@@ -127,7 +128,8 @@ class Guard:
                  poll_every: float = 2.0, use_events: bool = True, state_dir: Path | str | None = None,
                  max_skew: int = DEFAULT_MAX_SKEW, request_timeout: float = 10.0, stall_after: float = 10.0) -> None:
         """``state_dir``: where the durable memory and outbox live (default: the user's data directory; with a
-        simulated ``clock`` and no ``state_dir``, in this process only, since simulated times are not comparable)."""
+        simulated ``clock`` and no ``state_dir``, in this process only, since simulated times are not comparable; on a
+        rehearsal's clock, in the rehearsal's folder, never in the real guards' memory)."""
         from ... import keyfiles
         from ...pactio import load_pact
 
@@ -144,6 +146,12 @@ class Guard:
         self.max_skew, self.stall_after = max_skew, stall_after
         simulated = clock is not None and clock.start is not None
         root = Path(state_dir) if state_dir is not None else None if simulated else default_state_dir()
+        if self.clock.dial is not None:  # a rehearsal's virtual times must never enter the real rollback memory
+            if state_dir is None:
+                root = self.clock.dial.path.parent / "guard-state"
+            elif root == default_state_dir():
+                raise GuardStateError("a guard on a rehearsal's clock keeps its state in the rehearsal's folder, "
+                                      "not in the real guards' memory: give another --state-dir")
         self.state = GuardState(root, self.pact.pact, party)
         self.state.floor()  # an unreadable memory refuses the guard now, not at the first status
         self.held: Held | None = None
@@ -180,7 +188,7 @@ class Guard:
                 floor = AcceptedStatus(size, issued, 0, {}) if (size, issued) != (0, 0) or held is not None else None
                 accepted = verify_status(envelope, self.pact, self.clock.now(), floor, self.max_skew)
                 self.state.remember(accepted.tree_size, accepted.issued_at)
-                self.held = Held(accepted, time.monotonic())
+                self.held = Held(accepted, self.clock.ticks())
         except Exception as e:  # any failure means "not a valid status", never a dead thread
             log.warning("ignoring a status: %s", e)
             return False
@@ -200,7 +208,7 @@ class Guard:
     def verdict(self, flop: float, now: int | None = None, mono: float | None = None) -> Verdict:
         """The decision for a run of ``flop`` under the status held (``guard.decision.judge``)."""
         return judge(self.held, self.party, flop, self.policy_for(flop), self.clock.now() if now is None else now,
-                     time.monotonic() if mono is None else mono)
+                     self.clock.ticks() if mono is None else mono)
 
     def judge(self, flop: float, now: int) -> tuple[bool, str, StopKind | None]:
         """(must stop, why, kind) for a run of ``flop`` at ``now`` under the status held."""
@@ -285,6 +293,7 @@ class RunContext:
         self._threads: list[threading.Thread] = []
         self._stream_up = False
         self._queued = False  # this run's start queued its stop (an equal one may have been queued before)
+        self.beat_at = guard.clock.ticks()  # when the last heartbeat (or the start) was sent, on the guard's clock
 
     def judge_now(self) -> Verdict:
         """Judge the run from the status held and the clock, and record the decision; never raises."""
@@ -302,6 +311,11 @@ class RunContext:
 
     def __enter__(self) -> GuardedRun:
         g, r = self.guard, self.run
+        if g.clock.discrete:  # a rehearsal's guard judges only its rehearsal's server
+            try:
+                check_server(g.clock, g.client, str(g.client.http.base_url))
+            except (ClientError, ClockMismatch) as e:
+                raise RunRefused(f"run {r.run_id} may not start: {e.diagnostics()}") from None
         g.flush_outbox()
         deadline = time.monotonic() + self.start_timeout
         while not g.refresh() and time.monotonic() < deadline and r.fail == "closed":
@@ -413,19 +427,26 @@ class RunContext:
         g = self.guard
         self._stop.wait(g.poll_every)
         held = g.held
-        quiet = held is None or time.monotonic() - held.received >= (held.status.expires_at - held.status.issued_at) / 3
+        quiet = held is None or g.clock.ticks() - held.received >= (held.status.expires_at - held.status.issued_at) / 3
         if not self._stop.is_set() and (not self._stream_up or quiet):
             g.refresh()
 
     def _beat(self) -> None:
-        """Heartbeats, off the judging path: a heartbeat that fails or hangs delays nothing else."""
+        """Heartbeats, off the judging path: a heartbeat that fails or hangs delays nothing else. On a rehearsal's
+        clock ``heartbeat_every`` is virtual seconds, and ``beat_at`` tells its driver when the last one went."""
         g, r = self.guard, self.run
-        if self._stop.wait(g.heartbeat_every) or r.must_stop:
+        due = g.clock.ticks()
+        if g.clock.discrete:
+            if self._stop.wait(0.05) or r.must_stop or due - self.beat_at < g.heartbeat_every:
+                return
+        elif self._stop.wait(g.heartbeat_every) or r.must_stop:
             return
         try:
             g.declare(r.run_id, "heartbeat", r.flop)
         except ClientError as e:
             log.warning("run %s: heartbeat not accepted: %s", r.run_id, e.diagnostics())
+        finally:
+            self.beat_at = due  # once it is in the log (or refused): a rehearsal's driver then moves on
 
     def _judge(self) -> None:
         """Judge on every status change and at least every 0.2 s."""

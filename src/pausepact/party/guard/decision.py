@@ -21,7 +21,8 @@ StopKind = Literal["forbidden", "no-status"]
 
 @dataclass(frozen=True)
 class Held:
-    """A status the guard accepted, and the monotonic second at which it did."""
+    """A status the guard accepted, and the second at which it did on its clock's ticks (monotonic; virtual in a
+    rehearsal, where the rehearsal's clock replaces the host's monotonic clock)."""
 
     status: AcceptedStatus
     received: float
