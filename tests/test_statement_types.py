@@ -24,13 +24,18 @@ from pausepact.core.engine import Engine
 from pausepact.core.statement_types import ROLE_MAY, TYPES, read_body, require_every_type
 from pausepact.core.statements import Rejection, check
 from tests.factory import Parties, make_pact
+from tests.sealed_world import sealed_pact
 
 PACT, _ = make_pact()
 P = Parties(PACT)
+SEALED, _ = sealed_pact()  # the v2 rows need an indicator the pact seals (tests/data/sealed)
+SP = Parties(SEALED)
 T = parse_time("2027-01-02T00:00:00Z")
 WHEN = "2027-01-01T00:00:00Z"
 HEX = "ab" * 32
 DIGEST = "sha256:" + "cd" * 32
+MEMBER = "A" * 64  # canonical base64 of 48 zero bytes: the shortest member (enc and tag)
+SALT = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="  # canonical base64 of bytes 0..31
 
 # a valid body of every type, with its optional members (all present, in the second form)
 VALID: dict[str, dict[str, Any]] = {
@@ -43,21 +48,31 @@ VALID: dict[str, dict[str, Any]] = {
     "cancel": {"proposal": "p1", "reason": "not yet"},
     "run": {"run": "r1", "event": "start", "flop": 1e20},
     "ack": {"level": "pause", "since": WHEN},
+    # v2 (contract section 8)
+    "sealed_report": {"indicator": "ai_code_share", "measured_at": WHEN, "commitment": DIGEST,
+                      "sealed": {"aisi": MEMBER, "eval-org": MEMBER, "civic-audit": MEMBER}},
+    "verdict": {"statement": HEX, "opened": True, "red_lines": {"models-write-the-code": "misses"}},
+    "share": {"statement": HEX, "to": "eval-org", "sealed": MEMBER},
+    "reveal": {"statement": HEX, "value": 0.5, "salt": SALT},
 }
+V2 = {"sealed_report", "verdict", "share", "reveal"}
 OPTIONAL: dict[str, dict[str, Any]] = {
     "report": {"subject": "lab-a", "evidence": {"digest": DIGEST, "source": "eval", "uri": "https://x.example/r"}},
+    "sealed_report": {"subject": "lab-a", "evidence": {"digest": DIGEST, "source": "eval", "uri": "https://x.example/r"}},
     "attest": {"evidence": {"digest": DIGEST, "source": "audit"}},
     "propose": {"party": "lab-a", "rationale": "the evaluations disagree"},
     "vote": {"rationale": "attested and re-measured"},
 }
-NUMBERS = {("report", "value"), ("run", "flop")}
+NUMBERS = {("report", "value"), ("run", "flop"), ("reveal", "value")}
+BOOLS = {("verdict", "opened")}
 
-# contract section 6, Validity: who may make what; the log party makes nothing
+# contract section 6, Validity, with v2's roles (section 8): who may make what; the log party makes nothing
 ROLES = {
-    "developer": {"sign", "report", "attest", "propose", "run", "ack"},
-    "monitor": {"sign", "report", "countersign", "propose", "vote", "cancel", "ack"},
+    "developer": {"sign", "report", "attest", "propose", "run", "ack", "sealed_report", "reveal"},
+    "monitor": {"sign", "report", "countersign", "propose", "vote", "cancel", "ack", "sealed_report", "verdict", "share"},
     "log": set(),
 }
+MONITOR_MAKES = {"countersign", "vote", "cancel", "verdict", "share"}
 BY_ROLE = {"developer": "lab-a", "monitor": "aisi", "log": "log"}
 
 
@@ -71,14 +86,15 @@ def refused(type_: str, body: Any) -> bool:
 
 # ---- the table is complete ----
 
-def test_the_table_has_the_contracts_nine_types_and_the_engine_one_handler_for_each() -> None:
-    assert set(TYPES) == set(VALID) == {"sign", "report", "countersign", "attest", "propose", "vote", "cancel", "run", "ack"}
+def test_the_table_has_the_contracts_thirteen_types_and_the_engine_one_handler_for_each() -> None:
+    v1 = {"sign", "report", "countersign", "attest", "propose", "vote", "cancel", "run", "ack"}
+    assert set(TYPES) == set(VALID) == v1 | {"sealed_report", "verdict", "share", "reveal"}
     assert set(machine.HANDLERS) == set(TYPES)
 
 
 def test_each_handler_reads_the_body_model_of_its_row() -> None:
     for name, handler in machine.HANDLERS.items():
-        hints = typing.get_type_hints(handler, vars(machine))
+        hints = typing.get_type_hints(handler, {**vars(machine), **getattr(handler, "__globals__", {})})
         assert hints["body"] is TYPES[name].body, name
 
 
@@ -99,10 +115,10 @@ def test_an_engine_missing_a_handler_does_not_import() -> None:
 
 
 def test_require_every_type_names_what_is_missing_and_what_is_unknown() -> None:
-    handlers = {name: object() for name in TYPES if name != "vote"} | {"verdict": object()}
+    handlers = {name: object() for name in TYPES if name != "vote"} | {"whisper": object()}
     with pytest.raises(TypeError) as e:
         require_every_type(handlers, "test")
-    assert "missing ['vote']" in str(e.value) and "unknown ['verdict']" in str(e.value)
+    assert "missing ['vote']" in str(e.value) and "unknown ['whisper']" in str(e.value)
 
 
 # ---- roles (section 6) ----
@@ -118,18 +134,21 @@ def test_a_signed_statement_of_each_type_is_refused_role_unless_its_role_may_mak
     body = dict(VALID[type_])
     if type_ == "report" and role == "monitor":
         body = {"indicator": "time_horizon_minutes", "value": 30, "measured_at": WHEN, "subject": "lab-a"}
-    env = P(party).sign(type_, body, T, seq=1)
+    if type_ == "sealed_report" and role == "monitor":
+        body = body | {"indicator": "uplift_percent", "subject": "lab-a"}
+    pact, parties = (SEALED, SP) if type_ in V2 else (PACT, P)
+    env = parties(party).sign(type_, body, T, seq=1)
     if type_ in ROLES[role]:
-        assert check(env, PACT).statement.type == type_
+        assert check(env, pact).statement.type == type_
     else:
         with pytest.raises(Rejection) as e:
-            check(env, PACT)
+            check(env, pact)
         assert e.value.code == "role", e.value
 
 
 def test_an_unknown_type_is_malformed() -> None:
     with pytest.raises(Rejection) as e:
-        check(P("lab-a").sign("verdict", {}, T, seq=1), PACT)
+        check(P("lab-a").sign("whisper", {}, T, seq=1), PACT)
     assert e.value.code == "malformed"
 
 
@@ -158,6 +177,8 @@ def test_each_rows_model_coerces_nothing(type_: str) -> None:
     for name, value in full.items():
         if (type_, name) in NUMBERS:
             wrong: list[Any] = [True, False, str(value), "1", None, [value]]
+        elif (type_, name) in BOOLS:
+            wrong = [1, 0, "true", "false", None, [value]]
         elif isinstance(value, str):
             wrong = [1, 1.5, True, None, [value], {"x": value}]
         else:
@@ -228,10 +249,13 @@ def test_a_member_replaced_by_a_value_of_another_json_kind_is_refused_body(type_
         return
     name = data.draw(st.sampled_from(sorted(body)))
     kind = (int, float) if (type_, name) in NUMBERS else type(body[name])
-    value = data.draw(json_values.filter(lambda v: not isinstance(v, kind) or isinstance(v, bool)))
-    role = "monitor" if type_ in ("countersign", "vote", "cancel") else "developer"
+    if (type_, name) in BOOLS:
+        value = data.draw(json_values.filter(lambda v: not isinstance(v, bool)))
+    else:
+        value = data.draw(json_values.filter(lambda v: not isinstance(v, kind) or isinstance(v, bool)))
+    role = "monitor" if type_ in MONITOR_MAKES else "developer"
     with pytest.raises(Rejection) as e:
-        read_body(type_, body | {name: value}, role, T, PACT)
+        read_body(type_, body | {name: value}, role, T, SEALED if type_ in V2 else PACT)
     assert e.value.code == "body"
 
 

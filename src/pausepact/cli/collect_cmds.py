@@ -1,4 +1,10 @@
-"""``pausepact collect``: indicators from git history and evaluation logs, optionally signed and submitted."""
+"""``pausepact collect``: indicators from git history and evaluation logs, optionally signed and submitted.
+
+``--submit`` sends the value as the pact says: a ``report``, or, when the pact seals the indicator
+(contract v2 section 8), a ``sealed_report`` whose opening is kept for ``pausepact reveal``. The
+output (``--json`` too) shows the value to the lab that ran the collector, with the commitment and
+the statement digest the log holds instead of it.
+"""
 
 from __future__ import annotations
 
@@ -24,29 +30,45 @@ PactOpt = Annotated[Path | None, typer.Option("--pact", help="the pact file (wit
 AsOpt = Annotated[str | None, typer.Option("--as", help="the reporting party (with --submit)")]
 KeyOpt = Annotated[Path | None, typer.Option("--key", help="the party's private key (with --submit)")]
 SubjectOpt = Annotated[str | None, typer.Option("--subject", help="the developer a monitor reports about (with --submit)")]
+OpeningsOpt = Annotated[Path | None, typer.Option("--openings", help="with --submit of a sealed indicator: the file that keeps the "
+                                                                      "opening for 'pausepact reveal' (default: per pact and party)")]
 
 
 def _submit(m: Measurement, indicator: str, server: str | None, pact: Path | None, party: str | None, key: Path | None,
-            subject: str | None) -> dict[str, Any]:
+            subject: str | None, openings: Path | None = None) -> dict[str, Any]:
+    """The server's receipt, and ``sealed`` (commitment, statement, monitors, openings file, evidence as sent) when
+    the pact seals ``indicator``."""
     if not (server and pact and party and key):
         raise InputError("--submit needs --server, --pact, --as and --key")
+    import base64
+
     from .. import keyfiles
+    from ..core.durations import format_time
     from ..pactio import load_pact
     from ..party.client import PactClient
+    from ..party.reporting import submit_report
+    from ..party.sealing import fresh_salt
     from ..party.signer import Signer
 
     p = load_pact(pact)
+    ind = p.indicators.get(indicator)
+    salt = fresh_salt() if ind is not None and ind.sealed else None
     with PactClient(server, p) as c:
         signer = Signer(p, party, keyfiles.read_private_key(key))
         _, log_time = c.next_seq(signer)
-        from ..core.durations import format_time
-
-        return c.submit(signer, "report", m.report_body(indicator, format_time(log_time), subject))
+        body = m.report_body(indicator, format_time(log_time), subject)
+        if salt is not None:  # one salt for the commitment and the evidence digest
+            body["evidence"] = m.sealed_evidence(base64.b64encode(salt).decode("ascii"))
+        done = submit_report(c, signer, body, openings, salt)
+    sealed = done.sealed_json()
+    return {**done.receipt, **({"sealed": {**sealed, "evidence": body["evidence"]}} if sealed else {})}
 
 
 def _emit(m: Measurement, json_out: bool, submitted: dict[str, Any] | None, table: Table | None = None) -> None:
+    sealed = submitted.pop("sealed", None) if submitted else None
     if json_out:
-        print_json({"value": m.value, "evidence": m.evidence, **m.details, **({"submitted": submitted} if submitted else {})})
+        print_json({"value": m.value, "evidence": m.evidence, **m.details, **({"submitted": submitted} if submitted else {}),
+                    **({"sealed": sealed} if sealed else {})})
         return
     if table is not None:
         out.print(table)
@@ -56,6 +78,10 @@ def _emit(m: Measurement, json_out: bool, submitted: dict[str, Any] | None, tabl
     out.print(f"[bold]value {m.value:.6g}[/]   evidence {shown(m.evidence['digest'])} ({shown(m.evidence['source'])})")
     if submitted:
         out.print(f"submitted as entry {shown(submitted.get('index'))}")
+        if sealed:
+            out.print(f"  sealed: the pact seals this indicator; the log holds commitment {shown(sealed['commitment'])}, "
+                      f"sealed to {shown(', '.join(sealed['monitors']))}, not the value")
+            out.print(f"  statement {shown(sealed['statement'])}; opening kept in {shown(sealed['openings'])}")
         warn_void(submitted)
 
 
@@ -81,6 +107,7 @@ def ai_code(
     keep_vendored: Annotated[bool, typer.Option("--keep-vendored", help="count vendored and generated paths too")] = False,
     json_out: JsonOpt = False,
     submit: SubmitOpt = False, server: ServerOpt = None, pact: PactOpt = None, party: AsOpt = None, key: KeyOpt = None,
+    openings: OpeningsOpt = None,
     indicator: Annotated[str, typer.Option(help="indicator to report (with --submit)")] = "ai_code_share",
 ) -> None:
     """Share of code written by AI in a git repository, from the markers AI coding agents leave in commits."""
@@ -111,7 +138,7 @@ def ai_code(
         t.add_row(shown(w["window"]), str(w["ai_lines"]), str(w["total_lines"]), f"{w['share']:.3f}", str(w["commits"]), str(w["ai_commits"]),
                   shown(", ".join(f"{k} {v}" for k, v in w["by_agent"].items()) or "-"),
                   shown(", ".join(f"{k}: {v}" for k, v in w["skipped"].items()) or "-"))
-    submitted = _submit(m, indicator, server, pact, party, key, None) if submit else None
+    submitted = _submit(m, indicator, server, pact, party, key, None, openings) if submit else None
     _emit(m, json_out, submitted, t)
     if not json_out:
         err.print("excluded by default (--keep-vendored to count them): " + shown(" ".join(m.details["excluded_by_default"])))
@@ -124,6 +151,7 @@ def inspect_cmd(
     metric: Annotated[str | None, typer.Option(help="metric name (default: the scorer's first)")] = None,
     json_out: JsonOpt = False,
     submit: SubmitOpt = False, server: ServerOpt = None, pact: PactOpt = None, party: AsOpt = None, key: KeyOpt = None,
+    openings: OpeningsOpt = None,
     subject: SubjectOpt = None,
     indicator: Annotated[str | None, typer.Option(help="indicator to report (with --submit)")] = None,
 ) -> None:
@@ -131,7 +159,7 @@ def inspect_cmd(
     from ..collect.evals import inspect_log
 
     m = _guard(lambda: inspect_log(log, scorer, metric))
-    submitted = _submit(m, _need(indicator), server, pact, party, key, subject) if submit else None
+    submitted = _submit(m, _need(indicator), server, pact, party, key, subject, openings) if submit else None
     _emit(m, json_out, submitted)
 
 
@@ -143,6 +171,7 @@ def lm_eval_cmd(
     filter_: Annotated[str, typer.Option("--filter", help="filter name")] = "none",
     json_out: JsonOpt = False,
     submit: SubmitOpt = False, server: ServerOpt = None, pact: PactOpt = None, party: AsOpt = None, key: KeyOpt = None,
+    openings: OpeningsOpt = None,
     subject: SubjectOpt = None,
     indicator: Annotated[str | None, typer.Option(help="indicator to report (with --submit)")] = None,
 ) -> None:
@@ -150,7 +179,7 @@ def lm_eval_cmd(
     from ..collect.evals import lm_eval
 
     m = _guard(lambda: lm_eval(results, task, metric, filter_))
-    submitted = _submit(m, _need(indicator), server, pact, party, key, subject) if submit else None
+    submitted = _submit(m, _need(indicator), server, pact, party, key, subject, openings) if submit else None
     _emit(m, json_out, submitted)
 
 
@@ -160,6 +189,7 @@ def metr_cmd(
     model: Annotated[str | None, typer.Option(help="the model to report (default: the latest state-of-the-art)")] = None,
     json_out: JsonOpt = False,
     submit: SubmitOpt = False, server: ServerOpt = None, pact: PactOpt = None, party: AsOpt = None, key: KeyOpt = None,
+    openings: OpeningsOpt = None,
     subject: SubjectOpt = None,
     indicator: Annotated[str, typer.Option(help="indicator to report (with --submit)")] = "time_horizon_minutes",
 ) -> None:
@@ -170,7 +200,7 @@ def metr_cmd(
     t = Table("release", "model", "p50 horizon (min)", "SOTA", title=f"METR time horizons ({shown(m.details['benchmark'])})")
     for s in m.details["series"]:
         t.add_row(shown(s["release_date"]), shown(s["model"]), f"{s['p50_minutes']:.2f}", "yes" if s["is_sota"] else "")
-    submitted = _submit(m, indicator, server, pact, party, key, subject) if submit else None
+    submitted = _submit(m, indicator, server, pact, party, key, subject, openings) if submit else None
     _emit(m, json_out, submitted, t)
 
 

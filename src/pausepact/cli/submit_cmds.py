@@ -3,6 +3,11 @@
 
 The body a flag set makes is exactly the contract's body: closed, nothing added. ``--rationale`` is v2's
 optional ``rationale`` member of ``propose`` and ``vote`` (at most 2,000 code points), sent with the body.
+
+A report of an indicator the pact seals (contract v2 section 8) is sealed here, whether asked for as
+``report`` or ``sealed_report``: the value is checked against its unit, committed with a fresh salt,
+sealed to every monitor's seal key, and its opening kept (``--openings``, see ``party.openings``) so
+that ``pausepact reveal`` can publish it later. The value is never sent in the clear.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from ..core.durations import format_time
 from ..core.effects import outcome, preview, replayed, unsigned
 from ..core.statements import SignedStatement
 from ..errors import InputError
+from ..party.reporting import submit_report
+from ..party.sealing import seal_report
 from ..party.signer import Signer
 from . import app, party_cmds
 from .common import JsonOpt, KeyOpt, PactOpt, ServerOpt, body_option, err, out, parse_time_option, plain, print_json, shown
@@ -26,6 +33,7 @@ _FLAGS: dict[str, tuple[str, ...]] = {
     # the flags each type takes (others are refused, so a flag can never be silently dropped)
     "sign": (),
     "report": ("indicator", "value", "measured_at", "subject", "evidence_digest", "evidence_source", "evidence_uri"),
+    "sealed_report": ("indicator", "value", "measured_at", "subject", "evidence_digest", "evidence_source", "evidence_uri"),
     "countersign": ("entry",),
     "attest": ("claim", "level", "evidence_digest", "evidence_source", "evidence_uri"),
     "propose": ("id", "action", "level", "party", "rationale"),
@@ -35,7 +43,7 @@ _FLAGS: dict[str, tuple[str, ...]] = {
     "run": ("run", "event", "flop"),
 }
 _NEEDED: dict[str, tuple[str, ...]] = {
-    "report": ("indicator", "value"), "countersign": ("entry",), "attest": ("claim", "level"),
+    "report": ("indicator", "value"), "sealed_report": ("indicator", "value"), "countersign": ("entry",), "attest": ("claim", "level"),
     "propose": ("id", "action", "level"), "vote": ("proposal",), "cancel": ("proposal", "reason"),
     "ack": ("level", "since"), "run": ("run", "event", "flop"),
 }
@@ -71,6 +79,22 @@ def body_from_flags(type_: str, flags: dict[str, Any]) -> dict[str, Any]:
             body["evidence"]["uri"] = flags["evidence_uri"]
     body.pop("entry", None)
     return body
+
+
+def _sealed_here(pact: Any, type_: str, body: dict[str, Any]) -> bool:
+    """Whether this command seals the body: a report (by flags or ``--body`` with a value) of a sealed indicator.
+
+    A ``sealed_report`` of a public indicator is refused here, before anything is signed; a ``--body`` already
+    sealed (commitment and members, no value) is sent as given."""
+    if type_ not in ("report", "sealed_report"):
+        return False
+    name = body.get("indicator")
+    ind = pact.indicators.get(name) if isinstance(name, str) else None
+    if type_ == "sealed_report" and ind is not None and not ind.sealed:
+        raise InputError(f"submit sealed_report: indicator {name!r} is public in this pact: submit it as a report")
+    if ind is None or not ind.sealed or "value" not in body:
+        return False
+    return True
 
 
 def _countersign_target(c: Any, pact: Path, entry: int, me: str) -> str:
@@ -126,7 +150,8 @@ Opt = typer.Option
 
 @app.command()
 def submit(
-    type_: Annotated[str, typer.Argument(metavar="TYPE", help="sign, report, countersign, attest, propose, vote, cancel, run or ack")],
+    type_: Annotated[str, typer.Argument(metavar="TYPE", help="sign, report, sealed_report, countersign, attest, propose, vote, cancel, "
+                                                           "run or ack (any type with --body)")],
     server: ServerOpt,
     pact: PactOpt,
     party: Annotated[str, Opt("--as", help="the signing party's id", show_default=False)],
@@ -155,12 +180,15 @@ def submit(
     run: Annotated[str | None, Opt("--run", help="run: the run's id")] = None,
     event: Annotated[str | None, Opt("--event", help="run: start, heartbeat or stop")] = None,
     flop: Annotated[float | None, Opt("--flop", help="run: its size in FLOP")] = None,
+    openings: Annotated[Path | None, Opt("--openings", help="sealed report: the file that keeps its opening for "
+                                                            "'pausepact reveal' (default: one per pact and party in the user data folder)")] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Sign a statement and submit it; the next seq and the time are picked from the log itself.
 
     The body comes from the flags of its type (e.g. ``submit vote --proposal p1 --yes``) or from ``--body JSON``.
-    A void result (valid, but no effect) is always shown."""
+    A report of an indicator the pact seals is sealed to the monitors (whether asked for as report or
+    sealed_report) and its opening kept for ``pausepact reveal``. A void result (valid, but no effect) is always shown."""
     flags = {"indicator": indicator, "value": value, "measured_at": measured_at, "subject": subject,
              "evidence_digest": evidence_digest, "evidence_source": evidence_source, "evidence_uri": evidence_uri,
              "claim": claim, "level": level, "id": id_, "action": action, "party": for_party, "proposal": proposal,
@@ -177,17 +205,23 @@ def submit(
         signer = Signer(c.pact, party, keyfiles.read_private_key(key))
         if type_ == "countersign" and entry is not None:
             body_obj["statement"] = _countersign_target(c, pact, entry, party)
-        default_time = type_ == "report" and body is None and measured_at is None
+        default_time = type_ in ("report", "sealed_report") and body is None and measured_at is None
         seq, log_time = c.next_seq(signer) if default_time or dry_run else (0, 0)
         if default_time:
             body_obj["measured_at"] = format_time(log_time)
+        to_seal = _sealed_here(c.pact, type_, body_obj)
         if dry_run:
             _, checked = fetch_checked(c, pact, log_size(c))
             last = max((ch.statement.t for ch in checked if isinstance(ch, SignedStatement)), default=log_time)
             at = max(log_time, last)
+            if to_seal:  # sealed here with a salt nobody keeps: nothing is sent
+                type_, body_obj = "sealed_report", seal_report(c.pact, party, body_obj)[0]
             statement = unsigned(signer.statement(type_, body_obj, at, seq=seq), signer.keyid, c.pact)
             result = {"dry_run": True, "at": format_time(at), "body": body_obj,
                       **preview(c.pact, checked, statement, at).as_json()}
+        elif to_seal:
+            done = submit_report(c, signer, body_obj, openings)
+            result = {**done.receipt, "sealed": done.sealed_json()}
         else:
             result = c.submit(signer, type_, body_obj)
     if dry_run:
@@ -202,6 +236,11 @@ def submit(
     if json_out:
         print_json(result)  # "void" passes through as given
     else:
+        if sealed := result.get("sealed"):
+            out.print(f"sealed: {shown(body_obj.get('indicator'))} is sealed in this pact, so the value went to the log only "
+                      f"as commitment {shown(sealed['commitment'])}, sealed to {shown(', '.join(sealed['monitors']))}")
+            out.print(f"  statement {shown(sealed['statement'])}; its opening is kept in {shown(sealed['openings'])} "
+                      f"('pausepact reveal --index {shown(result.get('index'))}' would publish it)")
         out.print(f"accepted as entry {shown(result.get('index'))} (leaf {shown(str(result.get('leaf_hash'))[:16])}…), "
                   f"in checkpoint:\n{shown(plain(result.get('checkpoint'), newlines=True))}")
     party_cmds.warn_void(result)

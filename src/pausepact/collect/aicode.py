@@ -225,4 +225,5 @@ def collect(repo: Path, method: str, frm: str | None, to: str | None, by: str | 
     head = ws[-1].to
     evidence = {"digest": _digest(head, method, results), "source": f"git {method} {ws[0].label if len(ws) == 1 else 'series'} at {head}"}
     return Measurement(float(last["share"]), evidence, {"method": method, "windows": results,
-                                                         "excluded_by_default": VENDORED if paths.vendored else []})
+                                                         "excluded_by_default": VENDORED if paths.vendored else []},
+                       digest_material={"head": head, "method": method, "windows": results})

@@ -153,6 +153,12 @@ class PactClient:
         """Sign and submit a statement; picks the seq and re-signs on ``time-order``, ``skew`` or ``bad-seq``.
 
         Returns the server's whole answer (see ``submit_envelope``)."""
+        return self.submit_signed(signer, type_, body, time, tries)[0]
+
+    def submit_signed(self, signer: Signer, type_: str, body: dict[str, Any], time: int | None = None,
+                      tries: int = 4) -> tuple[dict[str, Any], dict[str, Any]]:
+        """As ``submit``, and the envelope the log accepted. A re-signing changes only ``seq`` and ``time``:
+        ``body`` is signed as given every time (a sealed report keeps its commitment and members)."""
         seq, log_time = self.next_seq(signer)
         t = time if time is not None else log_time
         last: ClientError | None = None
@@ -161,7 +167,7 @@ class PactClient:
             try:
                 receipt = self.submit_envelope(env)
                 signer.seq = seq
-                return receipt
+                return receipt, env
             except ClientError as e:
                 last = e
                 if e.error in ("time-order", "skew") and is_time(e.body.get("log_time")):
