@@ -17,7 +17,10 @@ Each ``step()`` (one round):
    root), and ``issued_at`` is within ``max_skew`` of its own clock, not before
    the time of its last entry, and not before a status it already signed;
 5. cosigns the checkpoint (C2SP tlog-cosignature v1) once its own tree has the
-   checkpoint's root.
+   checkpoint's root;
+6. with seal keys (contract v2 section 8), once its replay has reached the
+   checkpoint: gives its verdicts on the sealed reports it judges and shares its
+   openings (``verdicts.Judge``).
 
 Each mark is written to the state file before the signature leaves the monitor.
 
@@ -32,9 +35,11 @@ answers) raise ``ServerFault``: a warning; nothing is signed that round.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from ..clock import Clock
 from ..core import merkle
@@ -51,6 +56,7 @@ from ..log.checking import check_one
 from ..party.client import PactClient
 from .feed import Feed, ServerFault
 from .state import MonitorState
+from .verdicts import Judge
 
 log = logging.getLogger("pausepact.monitor")
 
@@ -72,7 +78,10 @@ class Monitor:
     """One monitor party following one log; ``step()`` is one round. Not thread-safe."""
 
     def __init__(self, client: PactClient, party: str, key: Ed25519PrivateKey, clock: Clock,
-                 state: MonitorState, max_skew: int = 300, request_deadline: float = 60.0) -> None:
+                 state: MonitorState, max_skew: int = 300, request_deadline: float = 60.0,
+                 seal_keys: Sequence[X25519PrivateKey] = ()) -> None:
+        """``seal_keys``: this monitor's seal keys, the pact's current one first, then retired ones; without
+        them it gives no verdicts on sealed reports."""
         self.client, self.pact, self.party, self.key, self.clock = client, client.pact, party, key, clock
         self.public = public_raw(key)
         self.state = state
@@ -89,6 +98,7 @@ class Monitor:
         self.pending: list[tuple[int, SignedStatement]] = []  # fetched and judged, not yet applied to the engine
         self.signed_cores: set[bytes] = set()
         self.cosigned: set[int] = set()
+        self.judge = Judge(client, party, key, seal_keys, state, clock) if seal_keys else None
 
     # ------------------------------------------------------------------ alarms
 
@@ -154,6 +164,15 @@ class Monitor:
             did["status"] = self._consider_core(feed, core)
         did["checkpoint"] = self._cosign(feed, note, cp) if ready is None else ready
         self._apply(self.tree.size)
+        if self.judge is not None and self.engine.size >= cp.size:  # judged on the whole log it was shown
+            try:
+                sent = self.judge.round(self.engine)
+            except PausepactError as e:  # its state file could not be written: nothing more is sent this round
+                log.error("%s: sealed reports: %s", self.party, e.diagnostics())
+                self.record(e.diagnostics())
+                sent = []
+            if sent:
+                did["sealed"] = "; ".join(sent)
         return did
 
     # ------------------------------------------------------------------ the checkpoint, judged first
@@ -265,6 +284,8 @@ class Monitor:
                 break
             if index >= self.engine.size:
                 self.engine.apply(index, checked)
+                if self.judge is not None:
+                    self.judge.take(index, checked, self.engine)
             done += 1
         del self.pending[:done]
 

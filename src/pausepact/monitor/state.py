@@ -3,6 +3,10 @@
 The state file holds the monitor's high-water mark: the largest checkpoint it
 cosigned (size and root) and the largest status it signed (tree size, root and
 ``issued_at``), plus any alarm and the last problems the server showed it. A
+monitor with seal keys also keeps there the sealed values it opened
+(``openings``) and the verdicts and shares it sent that its replay has not yet
+reached (``sealed_sent``): the file is created with mode 0600 and nothing else
+the monitor writes ever carries a sealed value (contract v2 section 8). A
 monitor never signs below that mark, so losing the file would let a log show it
 an older prefix: the file is written atomically (temporary file, fsync, rename,
 fsync of the folder), refused when it belongs to another log, and a missing file
@@ -17,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import math
 import os
 import re
 import tempfile
@@ -70,6 +75,30 @@ def _text(data: dict[str, Any], name: str) -> str | None:
     return v
 
 
+def _openings(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    v = data.get("openings", {})
+    if not isinstance(v, dict) or not all(
+            isinstance(d, str) and _HEX64.fullmatch(d) and isinstance(o, dict) and set(o) == {"index", "value", "salt"}
+            and _is_int(o["index"]) and isinstance(o["value"], (int, float)) and not isinstance(o["value"], bool)
+            and math.isfinite(o["value"]) and isinstance(o["salt"], str) for d, o in v.items()):
+        raise ValueError("openings is not a map of report digests to {index, value, salt}")
+    return v
+
+
+def _sent(data: dict[str, Any]) -> list[dict[str, Any]]:
+    v = data.get("sealed_sent", [])
+    if not isinstance(v, list) or not all(
+            isinstance(s, dict) and set(s) == {"statement", "type", "to", "index"} and isinstance(s["statement"], str)
+            and s["type"] in ("verdict", "share") and (s["to"] is None or isinstance(s["to"], str)) and _is_int(s["index"])
+            for s in v):
+        raise ValueError("sealed_sent is not a list of {statement, type, to, index}")
+    return v
+
+
+def _is_int(v: object) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and v >= 0
+
+
 @dataclass
 class MonitorState:
     """A monitor's durable memory. ``path`` None keeps it in memory only (tests, one-off checks)."""
@@ -88,6 +117,9 @@ class MonitorState:
     party: str | None = None
     incidents: list[dict[str, str]] = field(default_factory=list)
     first_start: bool = False
+    # v2 (section 8): report digest -> {"index", "value", "salt"}; and what was sent and not yet replayed
+    openings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    sealed_sent: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
     def load(cls, path: Path | None) -> MonitorState:
@@ -114,7 +146,7 @@ class MonitorState:
             return cls(path, _size(data, "cosigned_size"), _root(data, "cosigned_root"), _text(data, "alarm"),
                        _size(data, "status_size"), _root(data, "status_root"), issued, _text(data, "alarm_at"),
                        _text(data, "alarm_evidence"), _text(data, "origin"), _text(data, "pact"), _text(data, "party"),
-                       incidents[-MAX_INCIDENTS:])
+                       incidents[-MAX_INCIDENTS:], openings=_openings(data), sealed_sent=_sent(data))
         except (ValueError, RecursionError) as e:
             raise StateFileError(f"{path}: not a monitor state file ({e}); restore it from a backup or move it away "
                                  "(a monitor without its state would trust the first checkpoint it is shown)") from None
@@ -143,7 +175,7 @@ class MonitorState:
                 "cosigned_size": self.cosigned_size, "cosigned_root": self.cosigned_root,
                 "status_size": self.status_size, "status_root": self.status_root, "status_issued_at": self.status_issued_at,
                 "alarm": self.alarm, "alarm_at": self.alarm_at, "alarm_evidence": self.alarm_evidence,
-                "incidents": self.incidents}
+                "incidents": self.incidents, "openings": self.openings, "sealed_sent": self.sealed_sent}
 
     def save(self) -> None:
         """Write atomically and durably: a crash at any moment leaves either the old file or the new one."""
