@@ -110,7 +110,7 @@ def _indicator(c: Change, old: Pact, new: Pact) -> str | None:
         return (f"{name} counts only once a monitor other than its author countersigns it." if c.new
                 else f"{name} counts without a monitor's countersignature (it needed one).")
     if field == "verdict_quorum":
-        return f"A sealed {name} report is assessed once {_was(_q(c.old, old), _q(c.new, new))} agree."
+        return f"A sealed {name} report is assessed once the verdicts of {_q(c.new, new)} agree (was {_q(c.old, old)})."
     if field == "description":
         return f"{name} is described as {_value(c.new)!r}."
     return f"{name}: {field} becomes {_value(c.new)} (was {_value(c.old)}).{restart}"
@@ -120,6 +120,8 @@ def _restriction(c: Change, old: Pact, new: Pact) -> str | None:
     level = c.path[1]
     if len(c.path) == 2 and c.old is None:
         return f"New level {level!r}: {_flop(level, new)}."
+    if len(c.path) == 2 and c.new is None:
+        return f"Level {level!r} is gone (at it: {_flop(level, old)})."
     if len(c.path) == 2 or level not in old.levels or level not in new.levels:
         return None
     before, after = old.restriction(level), new.restriction(level)

@@ -78,15 +78,15 @@ def changes_table(comparison: Comparison, only_weakening: bool = False) -> Table
     from ..explain_changes import describe
 
     assert comparison.new is not None
+    rows = [c for c in comparison.changes if c.weakens or not only_weakening]
     table = Table(show_lines=False, expand=False)
-    table.add_column("field", overflow="fold")
-    table.add_column("what changes", overflow="fold")
-    table.add_column("weakens", overflow="fold")
-    for c in comparison.changes:
-        if only_weakening and not c.weakens:
-            continue
+    # a path folds only when it must: a path cut in the middle of a word is hard to read
+    table.add_column("field", overflow="fold", min_width=min(44, max((len(c.where) for c in rows), default=5)))
+    table.add_column("what changes", overflow="fold", ratio=3)
+    table.add_column("weakens the agreement", overflow="fold", ratio=1)
+    for c in rows:
         table.add_row(shown(c.where), shown(describe(c, comparison.old, comparison.new)),
-                      f"[bold red]yes[/]: {shown(c.why)}" if c.weakens else "")
+                      f"[bold red]{shown(c.why)}[/]" if c.weakens else "")
     return table
 
 
