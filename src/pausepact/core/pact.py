@@ -20,6 +20,7 @@ from pydantic import (
     PlainSerializer,
     PlainValidator,
     WithJsonSchema,
+    field_validator,
     model_validator,
 )
 
@@ -98,6 +99,15 @@ Unit = Literal["ratio", "percent", "minutes", "flop", "score", "count"]
 class _Strict(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid", frozen=True, allow_inf_nan=False)
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        # every field of the table has a type and null is none of them: an optional field is
+        # left out, never written empty (`seal_key:` would otherwise pass for "no seal key")
+        if value is None:
+            raise ValueError("null is not a value here: give one, or leave the field out")
+        return value
+
 
 class Effective(_Strict):
     min_developers: int = Field(ge=1, description="distinct developers whose `sign` puts the pact in force")
@@ -109,7 +119,9 @@ class Party(_Strict):
     role: PartyRole
     keys: list[Annotated[str, Field(pattern=KEY_PATTERN)]] = Field(min_length=1)
     # v2 (section 8): monitors only; the X25519 key sealed reports are encrypted to
-    seal_key: Annotated[str, Field(pattern=SEAL_KEY_PATTERN)] | None = None
+    seal_key: Annotated[str, Field(pattern=SEAL_KEY_PATTERN)] | None = Field(
+        default=None, description="v2, monitors only: x25519: + base64 of the 32-byte X25519 public key values are sealed to; "
+                                  "distinct; required of every monitor when any indicator is sealed")
 
 
 class Indicator(_Strict):
@@ -119,8 +131,11 @@ class Indicator(_Strict):
     every: PositiveDuration
     countersigned_by: Literal["monitor"] | None = None
     # v2 (section 8): a sealed indicator's values are sealed to the monitors and judged in verdicts
-    disclosure: Literal["public", "sealed"] = "public"
-    verdict_quorum: QuorumField | None = None
+    disclosure: Literal["public", "sealed"] = Field(
+        default="public", description="v2: sealed values are sealed to the monitors and judged in verdicts")
+    verdict_quorum: QuorumField | None = Field(
+        default=None, description="v2, required on sealed indicators only: 'N of monitors', 'N/M of monitors' or "
+                                  "'all monitors', more than half of the monitors")
 
     @property
     def sealed(self) -> bool:
@@ -185,13 +200,15 @@ class Oversight(_Strict):
     witness_quorum: int = Field(ge=1)
     status_quorum: int = Field(ge=1)
     status_ttl: PositiveDuration
-    verdict_within: PositiveDuration = 7 * DAY  # v2 (section 8): how long monitors have to judge a sealed report
+    verdict_within: PositiveDuration = Field(default=7 * DAY, description="v2, default 7d: how long monitors have to judge a sealed report")
 
 
 class Amendment(_Strict):
     approval: QuorumField
-    timelock: Duration = 2 * DAY  # v2 (section 9): the window in which monitors can cancel
-    remove_approval: QuorumField | None = None  # v2: default all developers and all monitors (section 9)
+    timelock: Duration = Field(default=2 * DAY, description="v2, default 2d: the window in which monitors can cancel an approved amendment")
+    remove_approval: QuorumField | None = Field(
+        default=None, description="v2, default 'all developers and all monitors': the approval an amendment dropping a "
+                                  "party that signed also needs, counted without the dropped parties")
 
 
 class Pact(_Strict):
@@ -278,8 +295,30 @@ def pact_digest(data: bytes) -> str:
 
 
 def pact_json_schema() -> dict[str, Any]:
-    """JSON Schema (draft 2020-12) of the pact file format."""
+    """JSON Schema (draft 2020-12) of the pact file format: closed (every object refuses unknown
+    members), no member may be null, and defaults are written as the file writes them."""
     schema = Pact.model_json_schema(by_alias=True, mode="validation")
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema.get("properties", {}).pop("digest", None)
-    return schema
+    tidy: dict[str, Any] = _as_file_writes_it(schema)
+    return tidy
+
+
+def _as_file_writes_it(node: Any) -> Any:
+    """Drop the ``null`` pydantic allows for optional members (a file leaves them out), and write a
+    duration's default as text (the model holds it in seconds)."""
+    if isinstance(node, list):
+        return [_as_file_writes_it(n) for n in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: _as_file_writes_it(v) for k, v in node.items()}
+    options = out.get("anyOf")
+    if isinstance(options, list) and {"type": "null"} in options:
+        rest = [o for o in options if o != {"type": "null"}]
+        del out["anyOf"]
+        out = {**rest[0], **out} if len(rest) == 1 else {**out, "anyOf": rest}
+    if "default" in out and out["default"] is None:
+        del out["default"]
+    if out.get("pattern") == DURATION_PATTERN and isinstance(out.get("default"), int):
+        out["default"] = _seconds_text(out["default"])
+    return out

@@ -6,10 +6,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+
 from ..pact import MAX_DURATION
+from ..quorum import QuorumError, parse_quorum
+from ..sealing import SealKeyFormatError, parse_seal_key
 from ..yamldoc import Path
 from .draft import Draft, as_dict, as_list, label, seconds
 from .findings import Findings, dotted
+from .quorums import verdict_quorum_fits_judges
 
 
 def advise(draft: Draft, out: Findings) -> None:
@@ -17,6 +22,9 @@ def advise(draft: Draft, out: Findings) -> None:
     _red_lines(draft, out)
     _levels(draft, out)
     _status_ttl(draft, out)
+    _verdict_quorums(draft, out)
+    _seal_keys(draft, out)
+    _amendment_timelock(draft, out)
     _control_characters(draft.doc, (), out)
 
 
@@ -37,7 +45,9 @@ def _red_lines(draft: Draft, out: Findings) -> None:
         base: Path = ("red_lines", i)
         name = rl.get("indicator")
         ind = as_dict(indicators.get(name)) if isinstance(name, str) else {}
-        if ind.get("reported_by") == "developer" and "countersigned_by" not in ind and "overdue" not in rl:
+        # a sealed indicator cannot be countersigned (P4): its monitors judge it in verdicts instead
+        if (ind.get("reported_by") == "developer" and "countersigned_by" not in ind and "overdue" not in rl
+                and ind.get("disclosure") != "sealed"):
             out.warn(base + ("indicator",), f"{label(rl, i)} rests on {rl['indicator']!r}, which developers report about "
                                             "themselves and nobody countersigns; consider countersigned_by: monitor")
         if draft.rank(rl.get("raise")) == 0:
@@ -73,6 +83,57 @@ def _status_ttl(draft: Draft, out: Findings) -> None:
     if ttl is not None and 86400 < ttl <= MAX_DURATION:
         out.warn(("oversight", "status_ttl"), f"status_ttl is {value}, more than 1 day: statuses that rarely expire defeat fail-closed "
                                               "(a guard keeps a run going on its last status until it expires)")
+
+
+def _verdict_quorums(draft: Draft, out: Findings) -> None:
+    """A verdict_quorum above the smallest majority lets fewer monitors than it block every report by silence."""
+    monitors = draft.population("monitor")
+    majority = monitors // 2 + 1
+    for name, raw in draft.indicators().items():
+        ind = as_dict(raw)
+        text = ind.get("verdict_quorum")
+        if ind.get("disclosure") != "sealed" or not isinstance(text, str):
+            continue
+        try:
+            q = parse_quorum(text)
+        except QuorumError:
+            continue  # the schema or P7 reports it
+        clause = q.clauses[0]
+        need = clause.required(monitors)
+        judges = monitors - 1 if ind.get("reported_by") == "monitor" else monitors
+        if (len(q.clauses) == 1 and clause.role == "monitor" and majority < need <= monitors
+                and verdict_quorum_fits_judges(clause, judges)):  # else P7 says it cannot be met at all
+            silent = monitors - need + 1
+            out.warn(("indicators", name, "verdict_quorum"),
+                     f"verdict_quorum {text!r} needs {need} of the {monitors} monitors, more than the smallest majority ({majority}): "
+                     f"{silent} silent monitor(s), a minority, can keep every report of {name!r} from being assessed")
+
+
+# any scalar works: a low-order point gives an all-zero shared secret, which X25519 refuses whoever computes it
+_PROBE = X25519PrivateKey.from_private_bytes(bytes(range(32)))
+
+
+def _seal_keys(draft: Draft, out: Findings) -> None:
+    """A seal key nothing can be sealed to (a low-order point): the contract only asks for 32 bytes."""
+    for i, p in draft.parties():
+        seal = p.get("seal_key")
+        if p.get("role") != "monitor" or not isinstance(seal, str):
+            continue
+        try:
+            raw = parse_seal_key(seal)
+            _PROBE.exchange(X25519PublicKey.from_public_bytes(raw))
+        except SealKeyFormatError:
+            continue  # P2 reports it
+        except ValueError:
+            out.warn(("parties", i, "seal_key"), f"the seal_key of {p.get('id')!r} is a low-order X25519 point: no report "
+                                                 "can be sealed to it, so this monitor could never open one")
+
+
+def _amendment_timelock(draft: Draft, out: Findings) -> None:
+    amendment = as_dict(draft.doc.get("amendment"))
+    if "timelock" in amendment and seconds(amendment["timelock"]) == 0:
+        out.warn(("amendment", "timelock"), "amendment.timelock is zero: an approved amendment executes at once, "
+                                            "leaving monitors no moment to cancel it")
 
 
 # C0 controls other than tab and newline, DEL, C1 controls (ESC [ and CSI move terminals' cursors,

@@ -11,15 +11,15 @@ from .draft import Draft, as_dict, as_list, seconds
 from .findings import Findings, dotted
 
 # durations that must be longer than zero where given; ``grace``, ``min_duration`` and
-# ``timelock`` may be zero. v2 adds ``oversight.verdict_within`` (positive) and
-# ``amendment.timelock`` (zero allowed, with a warning) once those fields exist.
-_POSITIVE = frozenset({"every", "for", "window", "doubling_within", "overdue", "status_ttl"})
+# ``timelock`` (of a resumption or of the amendment; advice warns at a zero amendment one) may be zero
+_POSITIVE = frozenset({"every", "for", "window", "doubling_within", "overdue", "status_ttl", "verdict_within"})
 
 
 def p6_levels(draft: Draft, out: Findings) -> None:
     """Every level named anywhere exists (a red line's ``raise`` is P5's); ``restrictions``
     only for levels; durations longer than zero where given (``every``, ``for``, ``window``,
-    ``doubling_within``, ``overdue``, ``status_ttl``); every duration at most 3650 days."""
+    ``doubling_within``, ``overdue``, ``status_ttl``, ``verdict_within``); every duration at most
+    3650 days; ``grace``, ``min_duration`` and ``timelock`` may be zero."""
     named: list[tuple[Path, Any, bool]] = [(("restrictions", lv), lv, True) for lv in as_dict(draft.doc.get("restrictions"))]
     named.append((("emergency", "raise"), as_dict(draft.doc.get("emergency")).get("raise"), False))
     for lv, rule in draft.resumption().items():
@@ -40,7 +40,8 @@ def p6_levels(draft: Draft, out: Findings) -> None:
 
 def _durations(doc: dict[str, Any]) -> Iterator[tuple[Path, str, Any]]:
     """Every duration field of the pact: (path, field name, raw value)."""
-    sections: list[tuple[Path, Any, tuple[str, ...]]] = [(("oversight",), doc.get("oversight"), ("status_ttl",))]
+    sections: list[tuple[Path, Any, tuple[str, ...]]] = [(("oversight",), doc.get("oversight"), ("status_ttl", "verdict_within")),
+                                                         (("amendment",), doc.get("amendment"), ("timelock",))]
     for name, ind in as_dict(doc.get("indicators")).items():
         sections.append((("indicators", name), ind, ("every",)))
     for i, rl in enumerate(as_list(doc.get("red_lines"))):
