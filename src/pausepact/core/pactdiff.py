@@ -35,6 +35,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from .amendments import DEFAULT_REMOVE_APPROVAL
 from .durations import parse_duration
 from .pact import Pact
 from .quorum import Role, parse_quorum
@@ -46,7 +47,6 @@ ORDER = ("pact", "version", "title", "origin", "effective", "parties", "indicato
          "red_lines", "emergency", "resumption", "oversight", "amendment")
 QUORUM_FIELDS = {("emergency", "approval"), ("resumption", "approval"), ("amendment", "approval"),
                  ("amendment", "remove_approval"), ("indicators", "verdict_quorum")}
-DEFAULT_REMOVE_APPROVAL = "all developers and all monitors"
 
 Part = str
 PathT = tuple[Part, ...]
