@@ -210,3 +210,71 @@ def test_digest_schema_explain(tmp_path: Path, example_text: str) -> None:
     text = run_cli("explain", str(path)).stdout
     assert "once 3 of the 4 developers have signed" in text
     assert "2 of the 3 monitors" in text and "timelock" in text
+
+
+# --- `pausepact schema`: the closed JSON Schema of contract section 1's table (v2) ---
+
+PACT_VECTORS = Path(__file__).parent / "data" / "pacts"
+VECTOR_MANIFEST: dict[str, dict[str, object]] = json.loads((PACT_VECTORS / "manifest.json").read_text())
+
+
+def _objects(node: object, path: str = "#") -> list[tuple[str, dict[str, object]]]:
+    """Every object schema (one with ``properties``) in the schema, with where it is."""
+    found: list[tuple[str, dict[str, object]]] = []
+    if isinstance(node, dict):
+        if "properties" in node:
+            found.append((path, node))
+        for k, v in node.items():
+            found += _objects(v, f"{path}/{k}")
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            found += _objects(v, f"{path}/{i}")
+    return found
+
+
+def test_schema_is_closed_v2_and_allows_no_null() -> None:
+    schema = json.loads(run_cli("schema").stdout)
+    assert "contract v2" in schema["title"]
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    objects = _objects(schema)
+    assert len(objects) >= 10 and all(o.get("additionalProperties") is False for _, o in objects), \
+        [p for p, o in objects if o.get("additionalProperties") is not False]
+    assert '"null"' not in json.dumps(schema), "a member is left out, never null"
+    defs = schema["$defs"]
+    assert {"seal_key"} <= set(defs["Party"]["properties"])
+    assert {"disclosure", "verdict_quorum"} <= set(defs["Indicator"]["properties"])
+    assert defs["Oversight"]["properties"]["verdict_within"]["default"] == "7d"
+    assert defs["Amendment"]["properties"]["timelock"]["default"] == "2d"
+    assert {"remove_approval", "timelock", "approval"} == set(defs["Amendment"]["properties"])
+    assert set(schema["required"]) == {"pact", "version", "title", "origin", "effective", "parties", "indicators", "levels", "oversight"}
+    assert set(schema["properties"]) == set(schema["required"]) | {"restrictions", "red_lines", "emergency", "resumption", "amendment"}
+
+
+def test_schema_validates_the_shared_example_and_refuses_unknown_fields(shared: Path) -> None:
+    schema = pact_json_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    doc, _ = load_document((shared / "examples" / "frontier-pause.yaml").read_bytes())
+    jsonschema.validate(doc, schema)
+    sealed, _ = load_document((PACT_VECTORS / "valid-sealed.yaml").read_bytes())
+    jsonschema.validate(sealed, schema)
+    for where in (lambda d: d, lambda d: d["parties"][0], lambda d: d["indicators"]["ai_code_share"],
+                  lambda d: d["oversight"], lambda d: d["amendment"], lambda d: d["red_lines"][0],
+                  lambda d: d["resumption"]["pause"], lambda d: d["restrictions"]["pause"], lambda d: d["effective"]):
+        bad, _ = load_document((PACT_VECTORS / "valid-sealed.yaml").read_bytes())
+        where(bad)["verdict_quorom"] = "2 of monitors"
+        with pytest.raises(jsonschema.ValidationError, match="verdict_quorom"):
+            jsonschema.validate(bad, schema)
+        assert parse_pact(json.dumps(bad).encode())[0] is None  # JSON is YAML 1.2: check refuses it too
+
+
+def test_schema_agrees_with_check_on_the_vectors() -> None:
+    """Every valid vector passes the JSON Schema; every vector check refuses for its schema (not a rule) fails it."""
+    schema = pact_json_schema()
+    for name, entry in VECTOR_MANIFEST.items():
+        doc, _ = load_document((PACT_VECTORS / name).read_bytes())
+        schema_errors = [e for e in entry["errors"] if e[0] is None]  # type: ignore[attr-defined]
+        ok = jsonschema.Draft202012Validator(schema).is_valid(doc)
+        if entry["valid"]:
+            assert ok, name
+        elif schema_errors:
+            assert not ok, name
