@@ -112,11 +112,14 @@ class OpeningStore:
         line = json.dumps({"format": FORMAT, **asdict(opening)}, sort_keys=True, separators=(",", ":")) + "\n"
         try:
             self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o600)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
         except OSError as e:
             raise InputError(f"{self.path}: cannot keep the opening of a sealed report: {e.strerror}") from None
         try:
-            self._refuse_if_shared(os.fstat(fd))
+            st = os.fstat(fd)
+            self._refuse_if_shared(st)
+            if st.st_size and os.pread(fd, 1, st.st_size - 1) != b"\n":
+                line = "\n" + line  # after a line a crash cut short: never glue an opening onto it
             os.write(fd, line.encode("utf-8"))  # one write: a line is appended whole or not at all
             os.fsync(fd)
         except OSError as e:
