@@ -278,3 +278,41 @@ def test_schema_agrees_with_check_on_the_vectors() -> None:
             assert ok, name
         elif schema_errors:
             assert not ok, name
+
+
+def test_init_sealed_writes_seal_keys_and_a_pact_check_passes(tmp_path: Path) -> None:
+    """`init --sealed`: every monitor gets an X25519 seal key (PEM PKCS#8, mode 0600) listed as its seal_key, the
+    sealed indicators a majority verdict_quorum, the lab's one its covering overdue red line, and check passes clean."""
+    from pausepact.keyfiles import read_seal_key, seal_public_text
+
+    folder = tmp_path / "p"
+    r = run_cli("init", str(folder), "-d", "alpha", "-d", "beta", "-m", "m1", "-m", "m2", "-m", "m3", "-m", "m4",
+                "--sealed", "ai_code_share", "--sealed", "time_horizon_minutes")
+    assert r.returncode == 0, r.stderr
+    assert "seal key of m1" in r.stdout
+    r = run_cli("check", str(folder / "pact.yaml"))
+    assert r.returncode == 0 and "0 warning(s)" in r.stdout, r.stdout
+    pact, _ = parse_pact((folder / "pact.yaml").read_bytes())
+    assert pact is not None
+    for m in ("m1", "m2", "m3", "m4"):
+        path = folder / "keys" / f"{m}.seal.pem"
+        assert path.stat().st_mode & 0o777 == 0o600
+        assert path.read_bytes().startswith(b"-----BEGIN PRIVATE KEY-----")
+        assert pact.seal_keys[m] == seal_public_text(read_seal_key(path))
+    for name in ("ai_code_share", "time_horizon_minutes"):
+        ind = pact.indicators[name]
+        assert ind.sealed and ind.countersigned_by is None and str(ind.verdict_quorum) == "3 of monitors"
+    covering = [rl for rl in pact.red_lines if rl.kind == "overdue" and rl.indicator == "ai_code_share"]
+    assert [(rl.raise_, rl.scope) for rl in covering] == [("slowdown", "party")]
+    assert sorted(p.name for p in (folder / "keys").iterdir() if not p.name.endswith(".seal.pem")) == \
+        ["alpha.pem", "beta.pem", "log.pem", "m1.pem", "m2.pem", "m3.pem", "m4.pem"]
+
+
+@pytest.mark.parametrize("args,fragment", [
+    (["--sealed", "ai_rnd_score"], "--sealed ai_rnd_score: not an indicator of the pact init writes"),
+    (["-m", "m1", "-m", "m2", "--sealed", "time_horizon_minutes"], "give at least 3 monitors"),
+])
+def test_init_sealed_refuses_what_could_not_work_and_writes_nothing(tmp_path: Path, args: list[str], fragment: str) -> None:
+    r = run_cli("init", str(tmp_path / "p"), *args)
+    assert r.returncode == 2 and fragment in r.stderr and "Traceback" not in r.stderr
+    assert not (tmp_path / "p").exists()

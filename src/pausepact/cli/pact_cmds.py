@@ -12,7 +12,7 @@ import typer
 from ..core.pact import pact_digest, pact_json_schema
 from ..errors import InputError
 from ..explain import explain
-from ..init_pact import init_pact
+from ..init_pact import SEALABLE, init_pact
 from ..pactio import check_pact_file, load_pact, read_pact_bytes
 from . import app
 from .common import out, plain, shown
@@ -72,15 +72,21 @@ def init(
     developer: Annotated[list[str] | None, typer.Option("--developer", "-d", help="developer party id (repeat)")] = None,
     monitor: Annotated[list[str] | None, typer.Option("--monitor", "-m", help="monitor party id (repeat)")] = None,
     pact_id: Annotated[str, typer.Option("--id", help="the pact id")] = "my-pact",
+    sealed: Annotated[list[str] | None, typer.Option(
+        "--sealed", metavar="INDICATOR",
+        help=f"make this indicator sealed (values sealed to the monitors; repeat): {', '.join(SEALABLE)}")] = None,
 ) -> None:
-    """Write DIR/pact.yaml with fresh keys for each party in DIR/keys/ (PEM PKCS#8, mode 0600)."""
+    """Write DIR/pact.yaml with fresh keys for each party in DIR/keys/ (PEM PKCS#8, mode 0600); with --sealed,
+    also an X25519 seal key per monitor (DIR/keys/<monitor>.seal.pem)."""
     devs = developer or ["lab-a", "lab-b", "lab-c"]
     mons = monitor or ["aisi", "eval-org", "civic-audit"]
-    result = init_pact(directory, pact_id, devs, mons)
+    result = init_pact(directory, pact_id, devs, mons, sealed or ())
     pact = load_pact(result.pact_path)
     out.print(f"wrote {shown(result.pact_path)} ({pact.digest})")
     for pid, path in result.key_paths.items():
         out.print(f"  private key of {shown(pid)}: {shown(path)}")
+    for pid, path in result.seal_key_paths.items():
+        out.print(f"  seal key of {shown(pid)}: {shown(path)}   (pausepact monitor --seal-key)")
     out.print(f"next: pausepact check {shown(result.pact_path)}   ·   pausepact explain {shown(result.pact_path)}")
 
 
