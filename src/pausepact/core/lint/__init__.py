@@ -11,9 +11,10 @@ adds warnings, which are not rules and never make a pact invalid.
 - P4 indicators (``indicators``)        - P9 oversight (``quorums.p9_oversight``)
 - P5 red lines (``red_lines``)
 
-The v2 parts of the rules (``seal_key``, ``disclosure: sealed``, ``verdict_quorum``,
-``verdict_within``, ``amendment.timelock``/``remove_approval``) are named in the docstring of the
-rule they belong to: they can only fire once the schema has those fields.
+The v2 parts of the rules (``seal_key`` in P2; ``disclosure: sealed``, ``verdict_quorum`` and the
+covering overdue red line in P4; ``verdict_within`` and ``amendment.timelock`` in P6;
+``verdict_quorum`` and ``remove_approval`` in P7) are stated in the docstring of the rule they
+belong to, as the contract lists them.
 """
 
 from __future__ import annotations
