@@ -227,21 +227,45 @@ history = st.lists(st.tuples(st.integers(1, 40), st.sampled_from(["lab-a", "lab-
 @given(history, st.integers(0, 3600))
 def test_threshold_lines_give_the_same_levels_sealed_or_public_raised_at_assessment(hist: list[Any], delay: int) -> None:
     public, sealed = world(PUBLIC), world(PACT)
-    t = T0
+    t, moments = T0, []
     for gap, lab, value in hist:
         t += gap * DAY
         public.add(lab, "report", {"indicator": CODE, "value": value, "measured_at": format_time(t)}, t)
         d = sealed.sealed_report(lab, CODE, value, t)
         for m in ("aisi", "eval-org"):
             sealed.verdict(m, d, words(value), t + delay)
-    end = t + 90 * DAY
-    a, b = public.replay(end), sealed.replay(end)
-    assert a["level"] == b["level"]
-    assert {p: s["level"] for p, s in a["parties"].items()} == {p: s["level"] for p, s in b["parties"].items()}
-    ka, kb = _keyed(a["reasons"]), _keyed(b["reasons"])
-    assert [k[:4] for k in ka] == [k[:4] for k in kb]
-    for ra, rb in zip(ka, kb, strict=True):
-        assert 0 <= rb[4] - ra[4] <= delay
+        moments.append(t + delay)
+    moments.append(t + 90 * DAY)
+    assert _levels(public, moments) == _levels(sealed, moments)
+    _same_raises(public.replay(moments[-1]), sealed.replay(moments[-1]), delay)
+
+
+def _levels(log: SealedLog, moments: list[int]) -> list[Any]:
+    """Every party's level at each moment (after that instant's statements and changes)."""
+    engine, out, i = Engine(log.pact), [], 0
+    for m in moments:
+        while i < len(log.entries) and log.entries[i].statement.t <= m:
+            engine.apply(i, log.entries[i])
+            i += 1
+        state = engine.state_at(m, light=True)
+        out.append((state["level"], {p: s["level"] for p, s in state["parties"].items()}))
+    return out
+
+
+def _same_raises(public: dict[str, Any], sealed: dict[str, Any], delay: int) -> None:
+    """Each sealed raise is a public raise moved by at most ``delay``; a public raise that the sealed history
+    lacks was absorbed: a raise at the same instant by another red line already put its scope as high."""
+    left = _keyed(public["reasons"])
+    for rb in _keyed(sealed["reasons"]):
+        match = next((ra for ra in left if ra[:4] == rb[:4] and 0 <= rb[4] - ra[4] <= delay), None)
+        assert match is not None, (rb, left)
+        left.remove(match)
+    rank = {lv: n for n, lv in enumerate(PACT.levels)}
+    for ra in left:  # absorbed: at one instant a public report raises before time-driven changes, a sealed one after
+        red_line, party, level, scope, at = ra
+        same = [rb for rb in _keyed(sealed["reasons"]) if ra[4] <= rb[4] <= ra[4] + delay and rank[rb[2]] >= rank[level]
+                and (rb[3] == "all" or rb[1] == party)]
+        assert same, ("a public raise the sealed history lacks", ra)
 
 
 DOUBLING = "runaway-self-improvement"
@@ -278,13 +302,53 @@ def test_doubling_lines_give_the_same_levels_where_each_reports_own_fit_decides(
     if any(parse_time(r["at"]) not in times for r in doubling_raises):
         return  # decided by a report leaving the window, not by a report's own fit: not comparable
     assert a["level"] == b["level"]
-    ka, kb = _keyed(a["reasons"]), _keyed(b["reasons"])
-    assert [k[:4] for k in ka] == [k[:4] for k in kb]
-    for ra, rb in zip(ka, kb, strict=True):
-        assert 0 <= rb[4] - ra[4] <= delay
+    _same_raises(a, b, delay)
 
 
 def _keyed(reasons: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
     """Reasons by what they say: at one instant a public report raises before that instant's time-driven
     changes, a sealed one after them (at its assessment), so their order may differ."""
     return sorted((r["red_line"], r["party"], r["level"], r["scope"], parse_time(r["at"])) for r in reasons)
+
+
+def test_the_verifier_rejects_a_verdict_naming_the_wrong_red_lines_with_no_secret() -> None:
+    from pausepact.log.verify import VerificationFailed, check_lookback
+
+    log = world()
+    d = log.sealed_report("lab-a", CODE, 0.5, T0 + DAY)
+    log.verdict("aisi", d, MISSES, T0 + DAY + 10)
+    envelopes = [dict(e.envelope) for e in log.entries]
+    check_lookback(PACT, envelopes)  # a correct log passes
+    log.add("eval-org", "verdict", {"statement": d, "opened": True, "red_lines": {"models-write-the-code": "misses"}},
+            T0 + DAY + 20)
+    try:
+        check_lookback(PACT, [dict(e.envelope) for e in log.entries])
+    except VerificationFailed as failed:
+        assert failed.index == 5 and "body" in str(failed) and "all-code-by-models" in str(failed)
+    else:
+        raise AssertionError("a verdict that names the wrong red lines passed the verifier")
+
+
+def test_replay_and_timeline_show_sealed_reports_and_disputes_in_words(tmp_path: Any) -> None:
+    from typer.testing import CliRunner
+
+    from pausepact.cli import app
+
+    from .sealed_log import sealed_pact_kw
+    from .factory import pact_text
+
+    log = world()
+    d = log.sealed_report("lab-a", CODE, 0.4242, T0 + DAY)
+    log.verdict("aisi", d, None, T0 + DAY + 10)
+    log.verdict("eval-org", d, MISSES, T0 + DAY + 20)
+    log.verdict("civic-audit", d, MISSES, T0 + DAY + 30)
+    (tmp_path / "pact.yaml").write_text(pact_text(**sealed_pact_kw()))
+    (tmp_path / "log.jsonl").write_text("".join(json.dumps(dict(e.envelope)) + "\n" for e in log.entries))
+    runner = CliRunner()
+    shown = runner.invoke(app, ["replay", "--pact", str(tmp_path / "pact.yaml"), str(tmp_path / "log.jsonl")])
+    assert shown.exit_code == 0, shown.output
+    assert "Sealed reports" in shown.output and "assessed" in shown.output and "unopened" in shown.output
+    line = runner.invoke(app, ["timeline", "--pact", str(tmp_path / "pact.yaml"), str(tmp_path / "log.jsonl")])
+    assert "sealed report #3 assessed" in line.output and "dispute unopened" in line.output
+    for output in (shown.output, line.output):
+        assert "0.4242" not in output

@@ -82,6 +82,16 @@ def _print_state(s: dict[str, Any]) -> None:
     for v in s["violations"]:
         out.print(f"[red]violation[/] {shown(v['kind'])} by {shown(v['party'])} (run {shown(v['run'])}) at {shown(v['at'])}, "
                   f"entry {shown(v['index'])}")
+    if s.get("sealed"):
+        t = Table("entry", "by", "subject", "indicator", "time", "state", "verdicts by", "value", title="Sealed reports")
+        for r in s["sealed"]:
+            t.add_row(shown(r["index"]), shown(r["party"]), shown(r["subject"]), shown(r["indicator"]), shown(r["time"]),
+                      shown(r["state"]), shown(", ".join(r["verdicts"]) or "-"),
+                      "sealed" if r["value"] is None else shown(r["value"]))
+        out.print(t)
+    for d in s.get("disputes", []):
+        out.print(f"[yellow]dispute[/] {shown(d['kind'])} on sealed report #{shown(d['index'])} at {shown(d['at'])}: "
+                  f"{shown(', '.join(d['monitors']) or '-')}")
     if s["void"]:
         out.print(f"{len(s['void'])} void entries (valid, no effect): " + "; ".join(f"#{shown(v['index'])} {shown(v['reason'])}" for v in s["void"][:5]))
     if s["rejected"]:
@@ -108,6 +118,15 @@ def _describe(e: dict[str, Any]) -> str:
         return f"violation {e['kind']} by {e['party']} (run {e['run']})"
     if kind == "in-force":
         return f"pact in force (signatories: {', '.join(e['signatories'])})"
+    if kind == "sealed-report":
+        return f"sealed report by {e['party']} of {e['indicator']} about {e['subject']} (value sealed to the monitors)"
+    if kind == "assessed":
+        words = ", ".join(f"{k}: {v}" for k, v in sorted(e["verdict"].items())) or "no red line to judge"
+        return f"sealed report #{e['index']} assessed ({words})"
+    if kind == "dispute":
+        return f"dispute {e['kind']} on sealed report #{e['index']}: {', '.join(e['monitors']) or '-'}"
+    if kind == "reveal":
+        return f"{e['party']} revealed sealed report #{e['statement']}"
     return f"{e.get('party')} signed"
 
 

@@ -1,7 +1,9 @@
 """The independent verifier: trusts nothing the log operator says.
 
 ``verify_log`` checks, in order: every envelope (Validity, contract section 6,
-including per-key seq and time order), that the recomputed tree matches the
+including per-key seq and time order, and for a pact with sealed indicators the
+rules that look back in the log, contract v2 section 8, by replaying the engine:
+no secret is needed), that the recomputed tree matches the
 checkpoint, the checkpoint's signature by the pact's log key under its origin,
 and that at least ``oversight.witness_quorum`` distinct monitor parties cosigned
 it. The first failure is reported with the entry index and the reason.
@@ -14,11 +16,12 @@ from dataclasses import dataclass, field
 
 from ..core import merkle
 from ..core.notes import Note, NoteError, parse_checkpoint, parse_note, verify_cosignature, verify_note
+from ..core.engine import Engine
 from ..core.pact import Pact
 from ..core.sequence import Sequencer
 from ..core.statements import Rejection
 from ..errors import PausepactError
-from .checking import EnvelopeChecker
+from .checking import EnvelopeChecker, decode_one
 
 
 class VerificationFailed(PausepactError):
@@ -51,6 +54,20 @@ def check_entries(pact: Pact, envelopes: Sequence[object], checker: EnvelopeChec
         seq.accept_order(keyid, n, t)
         cr.append(leaf)
     return cr.size, cr.root()
+
+
+def check_lookback(pact: Pact, envelopes: Sequence[object]) -> None:
+    """The Validity rules that look back in the log (v2: a verdict names the red lines of its report's
+    indicator): replays the engine over entries already checked by ``check_entries`` and fails at the
+    first entry it rejects. Needed only for a pact with a sealed indicator; a no-op otherwise."""
+    if not any(ind.sealed for ind in pact.indicators.values()):
+        return
+    engine = Engine(pact)
+    for i, envelope in enumerate(envelopes):
+        checked = decode_one(envelope, pact)  # signatures were verified by check_entries
+        if not isinstance(checked, Rejection) and (problem := engine.lookback_problem(checked)) is not None:
+            raise VerificationFailed(f"entry {i}: {problem.code}: {problem.detail}", i)
+        engine.apply(i, checked)
 
 
 def check_checkpoint(pact: Pact, note_text: str | bytes, size: int, root: bytes) -> list[str]:
@@ -87,6 +104,7 @@ def check_checkpoint(pact: Pact, note_text: str | bytes, size: int, root: bytes)
 def verify_log(pact: Pact, envelopes: Sequence[object], checkpoint_note: str | bytes, checker: EnvelopeChecker) -> VerifyReport:
     """Verify entries then checkpoint; raises VerificationFailed (and nothing else) on any input."""
     size, root = check_entries(pact, envelopes, checker)
+    check_lookback(pact, envelopes)
     try:
         cosigners = check_checkpoint(pact, checkpoint_note, size, root)
     except VerificationFailed:
