@@ -123,6 +123,7 @@ def test_submit_report_of_a_sealed_indicator_seals_it_and_keeps_the_opening(worl
     # people are told it was sealed, though they asked for a report
     r = world.run("submit", "report", "--indicator", "ai_code_share", "--value", "0.25", *world.party("lab-b"))
     assert "sealed" in r.stdout and "commitment sha256:" in r.stdout and "pausepact reveal --index" in r.stdout
+    assert "in checkpoint:\npausepact.test/test-pact\n" in r.stdout  # the receipt's note, line by line
 
 
 def test_submit_sealed_report_by_a_monitor_about_a_developer(world: World) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from .. import keyfiles
 from ..core.durations import format_time
@@ -242,5 +243,5 @@ def submit(
             out.print(f"  statement {shown(sealed['statement'])}; its opening is kept in {shown(sealed['openings'])} "
                       f"('pausepact reveal --index {shown(result.get('index'))}' would publish it)")
         out.print(f"accepted as entry {shown(result.get('index'))} (leaf {shown(str(result.get('leaf_hash'))[:16])}…), "
-                  f"in checkpoint:\n{shown(plain(result.get('checkpoint'), newlines=True))}")
+                  f"in checkpoint:\n{escape(plain(result.get('checkpoint'), newlines=True))}")
     party_cmds.warn_void(result)
