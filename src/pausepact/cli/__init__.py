@@ -63,6 +63,7 @@ from . import guard_cmds  # noqa: E402,F401
 from . import collect_cmds  # noqa: E402,F401
 from . import backtest_cmds  # noqa: E402,F401
 from . import page_cmds  # noqa: E402,F401
+from . import rehearse_cmds  # noqa: E402,F401
 from . import demo_cmds  # noqa: E402,F401
 # isort: on
 

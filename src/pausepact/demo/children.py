@@ -49,6 +49,17 @@ class Children:
         """``pausepact ARGS`` with this interpreter."""
         return self.spawn([sys.executable, "-m", "pausepact", *args], log)
 
+    def end(self, p: subprocess.Popen[bytes], grace: float | None = None) -> int:
+        """SIGTERM one child's group, wait up to ``grace`` (default: this block's), then SIGKILL; its exit code."""
+        if p.poll() is None:
+            _signal_group(p, signal.SIGTERM)
+            try:
+                p.wait(self.grace if grace is None else grace)
+            except subprocess.TimeoutExpired:
+                pass
+        _signal_group(p, signal.SIGKILL)
+        return p.wait()
+
     def any_exited(self) -> bool:
         return any(p.poll() is not None for p in self.procs)
 
