@@ -78,17 +78,6 @@ def sealed_state(client: PactClient, index: int) -> dict[str, Any]:
     return next(r for r in client.state()["sealed"] if r["index"] == index)
 
 
-def entries_of(client: PactClient) -> list[dict[str, Any]]:
-    """Every entry's statement (decoded payload) in log order."""
-    import json
-
-    size = int(client.state()["tree_size"]) if "tree_size" in client.state() else 10_000
-    out = []
-    for e in client.entries(0, size):
-        out.append(json.loads(base64.b64decode(e["envelope"]["payload"])))
-    return out
-
-
 def until(what: Callable[[], bool], step: Callable[[], None], deadline: float = 90.0) -> None:
     """Run ``step`` until ``what()`` holds; fail after ``deadline`` seconds (generous: the machine is shared)."""
     end = time.monotonic() + deadline

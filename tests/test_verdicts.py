@@ -6,12 +6,13 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pausepact.core.engine.sealed import words_problem
-from pausepact.core.redlines import KINDS, Report, meets
+from pausepact.core.redlines import KINDS, Evidence, Report, meets
 from pausepact.core.verdicts import WindowReport, doubling_verdict, judge_report, missing_values, verdict_words
 
 from .sealed_log import DAY, T0, SealedLog, sealed_pact
@@ -62,7 +63,7 @@ def test_a_doubling_word_is_what_the_public_rule_says_at_the_reports_time(points
     reports, me = _window(points)
     assert me.value is not None
     word = doubling_verdict(DOUBLING, me.time, me.value, me.index, reports)
-    public = Public([Report(r.time, r.index, r.value or 0.0, "aisi") for r in reports])
+    public = cast(Evidence, Public([Report(r.time, r.index, r.value or 0.0, "aisi") for r in reports]))
     kind = KINDS["doubling"]
     # the same fit the public engine runs: holds when it holds at that moment, clear when shown clear
     assert (word == "holds") == kind.holds(public, DOUBLING, "lab-a", me.time)

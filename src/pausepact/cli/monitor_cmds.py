@@ -8,10 +8,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from .. import keyfiles
 from ..clock import Clock, ClockMismatch, check_server
 from ..core.keys import keyid
+from ..core.pact import Pact
+from ..core.sealing import format_seal_key
 from ..errors import InputError, PausepactError
 from ..pactio import load_pact
 from ..party.client import PactClient
@@ -48,10 +51,15 @@ def monitor(
     clock: ClockOpt = "wall",
     max_skew: Annotated[int, typer.Option(help="how far a core's issued_at may be from this monitor's clock")] = 300,
     once: Annotated[bool, typer.Option("--once", help="one round, then exit")] = False,
+    seal_key: Annotated[list[Path] | None, typer.Option(
+        "--seal-key", help="this monitor's X25519 seal key (PEM); repeat it to keep retired keys that open older "
+        "sealed reports. With it the monitor opens sealed reports, gives verdicts and shares openings",
+        show_default=False)] = None,
 ) -> None:
     """Follow a log as an independent monitor: verify, cosign checkpoints, sign status cores equal to its own replay.
 
     Exits 3 on an alarm (evidence against the log); it is kept in the state file until --clear-alarm.
+    Opened sealed values are kept only in the state file (mode 0600), never printed or logged.
     """
     from ..monitor import Alarm, Monitor, MonitorState, default_state_path
 
@@ -63,6 +71,7 @@ def monitor(
     private = keyfiles.read_private_key(key)
     if p.key_owner.get(keyid(keyfiles.public_raw(private)), ("",))[0] != party:
         raise InputError(f"the key in {key} is not a key of {party!r} in pact {p.pact!r}")
+    seal_keys = _seal_keys(p, party, seal_key or [])
     clk = Clock.from_options(clock_start, clock_speed, clock_anchor, clock)
     path = state or default_state_path(p.origin, party)
     if clk.dial is not None and (state is None or path == default_state_path(p.origin, party)):
@@ -80,7 +89,7 @@ def monitor(
     log_to_stderr(f"%(asctime)s monitor {party} %(levelname)s %(message)s")
     say = logging.getLogger("pausepact.monitor")
     with PactClient(server, p) as client:
-        m = Monitor(client, party, private, clk, st, max_skew)
+        m = Monitor(client, party, private, clk, st, max_skew, seal_keys=seal_keys)
         same_clock = False
         while True:
             ok = False
@@ -103,3 +112,20 @@ def monitor(
             if once:
                 return
             time.sleep(interval if ok else max(interval, 1.0))  # a failing server is not asked in a busy loop
+
+
+def _seal_keys(p: Pact, party: str, files: list[Path]) -> list[X25519PrivateKey]:
+    """The seal keys in ``files``, the one the pact lists for ``party`` first; InputError when none is it."""
+    keys = [keyfiles.read_seal_key(f) for f in files]
+    listed = p.seal_keys.get(party)
+    if not keys:
+        if listed is not None and any(ind.sealed for ind in p.indicators.values()):
+            err.print(f"warning: {party} judges sealed reports but was given no --seal-key: it gives no verdicts")
+        return keys
+    if listed is None:
+        raise InputError(f"--seal-key: pact {p.pact!r} lists no seal_key for {party!r}")
+    current = [k for k in keys if format_seal_key(keyfiles.seal_public_raw(k)) == listed]
+    if not current:
+        raise InputError(f"--seal-key: none of the keys given is the seal key pact {p.pact!r} lists for {party!r} "
+                         f"({listed}); give it, and any retired ones after it")
+    return current[:1] + [k for k in keys if k is not current[0]]
