@@ -75,7 +75,7 @@ Duration = Annotated[
     WithJsonSchema({"type": "string", "pattern": DURATION_PATTERN, "description": "integer and unit s, m, h or d, e.g. 30d"}),
 ]
 # contract P6: longer than zero where zero is meaningless (`every`, `for`, `window`,
-# `doubling_within`, `overdue`, `status_ttl`); `grace`, `min_duration` and `timelock` may be zero
+# `doubling_within`, `overdue`, `status_ttl`, `verdict_within`); `grace`, `min_duration` and `timelock` may be zero
 PositiveDuration = Annotated[
     int,
     PlainValidator(_positive_duration),
