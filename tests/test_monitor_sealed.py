@@ -19,7 +19,7 @@ from pausepact.core.durations import parse_time
 from pausepact.core.redlines import Report, doubling_word, window
 from pausepact.core.sealing import Opened, open_sealed, seal, seal_info
 from pausepact.keyfiles import seal_public_raw
-from pausepact.monitor import MonitorState
+from pausepact.monitor import MonitorState, StateFileError
 from pausepact.party.client import ClientError, PactClient
 
 from .live import serving
@@ -205,3 +205,22 @@ def test_a_restart_repeats_no_verdict_and_a_refusal_is_one_line_retried(tmp_path
     for d in (digest_of_entries(log, first["index"]), digest_of_entries(log, second["index"])):
         assert sorted(p for p, _ in by(log, "verdict", d)) == ["aisi", "civic-audit", "eval-org"]
     assert "0.996180" not in caplog.text and "99618033" not in caplog.text
+
+
+@pytest.mark.parametrize("content", [
+    {"openings": []}, {"openings": {"ab": {"index": 1, "value": 0.5, "salt": "x"}}},
+    {"openings": {"ab" * 32: {"index": 1, "value": "0.5", "salt": "x"}}},
+    {"openings": {"ab" * 32: {"index": 1, "value": 0.5}}}, {"sealed_sent": {}},
+    {"sealed_sent": [{"statement": "ab", "type": "vote", "to": None, "index": 3}]}])
+def test_a_state_file_with_malformed_openings_is_refused_in_one_line(tmp_path: Path, content: dict[str, Any]) -> None:
+    (tmp_path / "aisi.json").write_text(json.dumps(content))
+    with pytest.raises(StateFileError, match="not a monitor state file") as e:
+        MonitorState.load(tmp_path / "aisi.json")
+    assert "\n" not in str(e.value)
+    good = MonitorState.load(tmp_path / "new.json")
+    good.openings["ab" * 32] = {"index": 1, "value": 0.5, "salt": "x"}
+    good.sealed_sent.append({"statement": "ab" * 32, "type": "share", "to": "eval-org", "index": 4})
+    good.save()
+    again = MonitorState.load(tmp_path / "new.json")
+    assert (again.openings, again.sealed_sent) == (good.openings, good.sealed_sent)
+    assert stat.S_IMODE((tmp_path / "new.json").stat().st_mode) == 0o600

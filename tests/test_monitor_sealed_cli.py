@@ -62,9 +62,24 @@ def idle() -> None:
     time.sleep(0.2)
 
 
+def once(folder: Path, url: str, *seal: str) -> subprocess.CompletedProcess[str]:
+    extra = [a for s in seal for a in ("--seal-key", str(folder / s))]
+    return subprocess.run([sys.executable, "-m", "pausepact", "monitor", "--server", url, "--pact", str(folder / "pact.yaml"),
+                           "--as", "aisi", "--key", str(folder / "aisi.pem"), "--state", str(folder / "once.json"),
+                           "--once", *extra], capture_output=True, text=True, timeout=120, cwd=folder)
+
+
 def test_three_monitor_processes_assess_share_restart_and_never_show_the_value(tmp_path: Path) -> None:
     pact = write_sealed_world(tmp_path)
     with serving(tmp_path) as srv, PactClient(srv.url, pact) as c:
+        # the seal keys given must include the one the pact lists; none at all is a warning (no verdicts)
+        wrong = once(tmp_path, srv.url, "aisi-retired.pem")
+        assert wrong.returncode == 2 and "none of the keys given is the seal key" in wrong.stderr
+        assert "Traceback" not in wrong.stderr and len(wrong.stderr.strip().splitlines()) == 1
+        other = once(tmp_path, srv.url, "eval-org-seal.pem")
+        assert other.returncode == 2 and "none of the keys given" in other.stderr
+        bare = once(tmp_path, srv.url)
+        assert bare.returncode == 0 and "gives no verdicts" in bare.stderr
         with running(tmp_path, srv.url, MONITORS) as procs:
             first = submit(c, "lab-a", "sealed_report", sealed_body(pact, VALUE, garble=("eval-org",)))
             d1 = digest_of(c, first["index"])
