@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import subprocess
@@ -14,20 +15,34 @@ import pytest
 from .live import free_port
 
 
-def test_demo_fast_shows_every_transition_and_verifies(tmp_path: Path) -> None:
-    r = subprocess.run([sys.executable, "-m", "pausepact", "demo", "--fast", "--port", str(free_port()), "--dir", str(tmp_path)],
-                       capture_output=True, text=True, timeout=240)
+BUSY = "while True: pass"
+
+
+def test_demo_fast_passes_under_cpu_load_at_any_speed(tmp_path: Path) -> None:
+    """The year's outcome depends on neither the demo's speed nor the machine's load: at 100 virtual days a real
+    second, with a CPU-bound process per core beside it, every expected transition happens and the log verifies."""
+    hogs = [subprocess.Popen([sys.executable, "-c", BUSY]) for _ in range(os.cpu_count() or 2)]
+    try:
+        r = subprocess.run([sys.executable, "-m", "pausepact", "demo", "--fast", "--speed", "8640000", "--port", str(free_port()),
+                            "--dir", str(tmp_path)], capture_output=True, text=True, timeout=600)
+    finally:
+        for hog in hogs:
+            hog.kill()
+            hog.wait()
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     out = r.stdout
     assert "the pact is in force" in out
     assert "raised to slowdown: red line models-write-the-code held for lab-b" in out
     assert "raised to pause: red line runaway-self-improvement held for lab-a" in out
     assert "violation: run-over-limit by lab-c" in out
-    assert "resumption resume-pause executed: pause → slowdown" in out
-    assert "Lab A's guarded run frontier-a-part1 saves a checkpoint" in out
+    assert "2027-09-30  ▼ resumption resume-pause executed: pause → slowdown" in out
+    assert "2027-10-17  ▼ resumption resume-slowdown executed: slowdown → normal" in out
+    assert "2027-08-19  guard training (lab-a, run frontier-a-part1): forbidden: " in out
     assert "Lab A's guard restarts training as frontier-a-part2" in out
     assert "OK: " in out and "cosigned by" in out
-    assert "✗" not in out
+    assert out.count("✓") == 12 and "✗" not in out
+    # the year is a script the folder keeps: pausepact rehearse plays it again
+    assert (tmp_path / "year.yaml").read_text().startswith("# The demo's year as a rehearsal script")
 
 
 def _processes_naming(text: str) -> list[str]:
@@ -68,6 +83,7 @@ def test_demo_whose_server_cannot_start_stops_its_monitors(tmp_path: Path, monke
     from pausepact.demo import year as demo
 
     monkeypatch.setattr(demo, "check_port_free", lambda port: None)
+    monkeypatch.setattr("pausepact.rehearse.free_port", lambda port=0: port)
     holder, port = _taken_port()
     with holder, pytest.raises(demo.DemoError, match="did not start"):
         demo.run_demo(tmp_path, True, False, port)
