@@ -291,7 +291,7 @@ def test_init_sealed_writes_seal_keys_and_a_pact_check_passes(tmp_path: Path) ->
     assert r.returncode == 0, r.stderr
     assert "seal key of m1" in r.stdout
     r = run_cli("check", str(folder / "pact.yaml"))
-    assert r.returncode == 0 and "0 warning(s)" in r.stdout, r.stdout
+    assert r.returncode == 0 and "2 indicators (2 sealed)" in r.stdout and "0 warning(s)" in r.stdout, r.stdout
     pact, _ = parse_pact((folder / "pact.yaml").read_bytes())
     assert pact is not None
     for m in ("m1", "m2", "m3", "m4"):

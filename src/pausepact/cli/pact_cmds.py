@@ -38,9 +38,11 @@ def check(pact: PactArg, json_out: JsonOpt = False) -> None:
             print(plain(d.render(str(pact))))
         if parsed is not None:
             warn = len(diagnostics) - len(errors)
+            sealed = sum(1 for ind in parsed.indicators.values() if ind.sealed)
+            indicators = f"{len(parsed.indicators)} indicators" + (f" ({sealed} sealed)" if sealed else "")
             print(plain(
                 f"{pact}: valid pact {parsed.pact!r} v{parsed.version}: {len(parsed.developers)} developers, "
-                f"{len(parsed.monitors)} monitors, {len(parsed.indicators)} indicators, {len(parsed.red_lines)} red lines, "
+                f"{len(parsed.monitors)} monitors, {indicators}, {len(parsed.red_lines)} red lines, "
                 f"levels {' < '.join(parsed.levels)}; {warn} warning(s)\n{parsed.digest}", newlines=True,
             ))
         else:
