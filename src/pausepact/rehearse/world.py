@@ -153,9 +153,11 @@ class World:
     def start_monitor(self, m: str) -> None:
         if m in self.monitors and self.monitors[m].poll() is None:
             raise RehearsalError(f"monitor {m} is already running")
+        seal = self.keys / f"{m}.seal.pem"  # a monitor with a seal key opens sealed reports (docs/sealing.md)
         self.monitors[m] = self.children.spawn_pausepact(
             ["monitor", "--server", self.url, "--pact", str(self.pact_path), "--as", m, "--key", str(self.key_path(m)),
-             "--state", str(self.folder / f"monitor-{m}.json"), "--interval", "0.1", "--clock", self.clock_spec],
+             "--state", str(self.folder / f"monitor-{m}.json"), "--interval", "0.1", "--clock", self.clock_spec,
+             *(["--seal-key", str(seal)] if seal.is_file() else [])],
             self.logs / f"monitor-{m}.log")
         self.monitor_since[m] = self.now
 
