@@ -14,7 +14,6 @@ import pytest
 
 from .live import free_port
 
-
 BUSY = "while True: pass"
 
 
