@@ -156,3 +156,31 @@ def test_a_good_script_resolves_its_times(tmp_path: Path) -> None:
     assert [(a.kind, a.t - T, a.line) for a in script.actions] == [("sign", 0, 5), ("sign", 3600, 6), ("advance", 2 * 86400, 7),
                                                                     ("expect", 4 * 86400, 8)]
     assert pact.digest == PACT.digest and script.monitors == ["aisi", "eval-org", "civic-audit"]
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["rehearse", "{dir}/missing.yaml"], "missing.yaml: cannot read: No such file or directory"),
+    (["rehearse", "{dir}/pact.yaml"], "unknown field"),
+    (["rehearse", "{dir}/pact.yaml", "--speed", "0"], "--speed: virtual seconds per real second"),
+    (["rehearse", "{dir}/pact.yaml", "--patience", "nan"], "--patience"),
+    (["rehearse", "{dir}/pact.yaml", "--port", "70000"], "less than or equal to 65535"),
+    (["status", "--server", "http://127.0.0.1:9", "--pact", "{dir}/pact.yaml", "--clock", "sundial"], "use 'wall' or 'rehearsal:PATH'"),
+    (["guard", "--server", "http://127.0.0.1:9", "--pact", "{dir}/pact.yaml", "--as", "lab-a", "--key", "{dir}/lab-a.pem",
+      "--run", "r", "--flop", "1", "--clock", "rehearsal:{dir}/none.json", "--", "true"], "cannot read the rehearsal's clock"),
+    (["monitor", "--server", "http://127.0.0.1:9", "--pact", "{dir}/pact.yaml", "--as", "aisi", "--key", "{dir}/aisi.pem",
+      "--clock", "rehearsal:{dir}/clock.json"], "give --state"),
+    (["serve", "--pact", "{dir}/pact.yaml", "--key", "{dir}/log.pem", "--clock", "rehearsal:{dir}/clock.json", "--clock-start",
+      "2030-01-01T00:00:00Z"], "choose one clock"),
+])
+def test_hostile_rehearsal_invocations_end_with_one_clear_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                               argv: list[str], message: str) -> None:
+    from pausepact.cli import main
+
+    write_world(tmp_path)
+    Dial.create(tmp_path / "clock.json", "r1", T)
+    with pytest.raises(SystemExit) as e:
+        main([a.replace("{dir}", str(tmp_path)) for a in argv])
+    out, err = capsys.readouterr()
+    assert e.value.code in (1, 2), (out, err)
+    assert "Traceback" not in out + err and "internal error" not in err
+    assert message in " ".join(err.split()), err
