@@ -184,3 +184,19 @@ def test_hostile_rehearsal_invocations_end_with_one_clear_line(tmp_path: Path, c
     assert e.value.code in (1, 2), (out, err)
     assert "Traceback" not in out + err and "internal error" not in err
     assert message in " ".join(err.split()), err
+
+
+def test_a_rehearsal_never_replaces_a_real_log(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from pausepact.cli import main
+
+    write_world(tmp_path)
+    (tmp_path / "script.yaml").write_text(SCRIPT)
+    real = open_store(f"sqlite:///{tmp_path}/log.db")
+    real.bind_clock(False)
+    real.close()
+    before = (tmp_path / "log.db").read_bytes()
+    with pytest.raises(SystemExit) as e:
+        main(["rehearse", str(tmp_path / "script.yaml"), "--dir", str(tmp_path)])
+    err = " ".join(capsys.readouterr().err.split())
+    assert e.value.code == 1 and "holds a real log" in err and "give the rehearsal a folder of its own (--dir)" in err
+    assert (tmp_path / "log.db").read_bytes() == before

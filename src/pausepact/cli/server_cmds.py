@@ -60,5 +60,6 @@ def serve(
                        Clock.from_options(clock_start, clock_speed, clock_anchor, clock), max_skew, workers, max_lead=max_lead,
                        snapshot_every=snapshot_every, notify=hooks, notify_ledger=notify_ledger)
     log_to_stderr("%(asctime)s %(name)s %(levelname)s %(message)s")
-    out.print(shown(f"serving pact {cfg.pact.pact} ({cfg.pact.digest}) on http://{host}:{port}  store {store}"))
+    on = f"  on {cfg.clock.describe()}" if cfg.clock.kind != "wall" else ""
+    out.print(shown(f"serving pact {cfg.pact.pact} ({cfg.pact.digest}) on http://{host}:{port}  store {store}{on}"))
     uvicorn.run(create_app(cfg), host=host, port=port, log_level="warning", **uvicorn_options(header_seconds, connections, per_client))

@@ -37,6 +37,7 @@ from ..core.pact import Pact
 from ..core.status import StatusError, decode_core
 from ..demo.children import Children
 from ..errors import PausepactError
+from ..log.store import StoreError, open_store
 from ..monitor.state import MonitorState
 from ..party.client import ClientError, PactClient
 from ..party.signer import Signer
@@ -104,6 +105,16 @@ class World:
 
     def start(self, t0: int, monitors: list[str]) -> None:
         """A fresh store and clock at ``t0``; the server and ``monitors`` started and caught up."""
+        db = self.folder / "log.db"
+        if db.exists():  # the store of an earlier rehearsal is replaced; a real log never is
+            try:
+                store = open_store(f"sqlite:///{db}")
+                try:
+                    store.bind_clock(True)
+                finally:
+                    store.close()
+            except StoreError as e:
+                raise RehearsalError(f"{db}: {e.diagnostics()}: give the rehearsal a folder of its own (--dir)") from None
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             for old in [*self.folder.glob("log.db*"), *self.folder.glob("monitor-*.json"), self.folder / "guard-state",
