@@ -23,8 +23,9 @@ def shown(value: object) -> str:
 class Narrator:
     """Prints the changes between successive states (``watch``) and the steps themselves (``say``)."""
 
-    def __init__(self, console: Console, pact: Pact) -> None:
-        self.console, self.pact = console, pact
+    def __init__(self, console: Console, pact: Pact, days: bool = True) -> None:
+        """``days``: date lines by the day (a script whose steps all fall on whole days), else to the second."""
+        self.console, self.pact, self.days = console, pact, days
         self.level: str | None = None
         self.in_force = False
         self.reasons = 0
@@ -33,20 +34,24 @@ class Narrator:
         self.missing: list[str] | None = None
         self.status_level: str | None = None
 
+    def stamp(self, time: str) -> str:
+        """A contract time as the narration dates its lines."""
+        return shown(time[:10] if self.days else time[:19].replace("T", " "))
+
     def say(self, t: int, text: str) -> None:
         """``text`` is Rich markup written by pausepact (values in it already passed through ``shown``)."""
-        self.console.print(f"{format_time(t)[:10]}  {text}")
+        self.console.print(f"{self.stamp(format_time(t))}  {text}")
 
     def watch(self, st: dict[str, Any], status: dict[str, Any] | None) -> None:
         """Narrate what changed since the last call: raises, entry into force, proposals, violations, the signed status."""
-        date = shown(st["as_of"][:10])
+        date = self.stamp(st["as_of"])
         for r in st["reasons"][self.reasons:]:
             cause = (f"red line {shown(r['red_line'])} held for {shown(r['party'])}" if r["red_line"]
                      else f"emergency proposal {shown(r['proposal'])}")
             who = "every bound developer" if r["scope"] == "all" else shown(r["party"])
             limit = self.pact.restriction(r["level"]).max_training_flop if r["level"] in self.pact.levels else None
             lim = f"; training limited to {limit:.0e} FLOP" if limit is not None else ""
-            self.console.print(f"[bold yellow]{shown(r['at'][:10])}  ▲ {who} raised to {shown(r['level'])}[/]: {cause} "
+            self.console.print(f"[bold yellow]{self.stamp(r['at'])}  ▲ {who} raised to {shown(r['level'])}[/]: {cause} "
                                f"(evidence entry #{shown(r['index'])}){lim}")
         self.reasons = len(st["reasons"])
         if st["in_force"] and not self.in_force:
@@ -56,15 +61,15 @@ class Narrator:
             if self.proposals.get(p["id"]) == p["state"]:
                 continue
             self.proposals[p["id"]] = p["state"]
-            extra = f", executes {shown(p['executes_at'][:10])} unless cancelled" if p["state"] == "queued" else ""
+            extra = f", executes {self.stamp(p['executes_at'])} unless cancelled" if p["state"] == "queued" else ""
             if p["state"] == "executed" and p["action"] == "resume" and p["level"] in self.pact.resumption:
                 rule = self.pact.resumption[p["level"]]
-                when = shown((p.get("executes_at") or st["as_of"])[:10])
+                when = self.stamp(p.get("executes_at") or st["as_of"])
                 self.console.print(f"[bold green]{when}  ▼ resumption {shown(p['id'])} executed: {shown(p['level'])} → {shown(rule.to)}[/]")
             elif p["state"] != "active":
                 self.console.print(f"{date}  proposal {shown(p['id'])} {shown(p['state'])}{extra}")
         for v in st["violations"][self.violations:]:
-            self.console.print(f"[bold red]{shown(v['at'][:10])}  ✖ violation: {shown(v['kind'])} by {shown(v['party'])} "
+            self.console.print(f"[bold red]{self.stamp(v['at'])}  ✖ violation: {shown(v['kind'])} by {shown(v['party'])} "
                                f"(run {shown(v['run'])}, entry #{shown(v['index'])})[/]")
         self.violations = len(st["violations"])
         res = st.get("resumption")

@@ -70,7 +70,7 @@ class Replica:
 class Rehearsal:
     def __init__(self, script: Script, pact: Pact, world: World, console: Console, speed: float | None = None) -> None:
         self.script, self.pact, self.world, self.console, self.speed = script, pact, world, console, speed
-        self.narrator = Narrator(console, pact)
+        self.narrator = Narrator(console, pact, days=all(t % 86400 == 0 for t in [script.start, *(a.t for a in script.actions)]))
         self.replica = Replica(pact)
         self.outcome = Outcome()
         self.digests: dict[str, str] = {}
