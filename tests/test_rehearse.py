@@ -121,7 +121,7 @@ def test_status_judges_on_the_rehearsal_clock_and_nothing_mixes_a_rehearsal_with
         w.stop_monitor("eval-org")
         w.set_time(T + pact.oversight.status_ttl)
         deadline = time.monotonic() + 120
-        while w._clock_info()["now"] != format_time(T + pact.oversight.status_ttl) and time.monotonic() < deadline:
+        while w.clock_info()["now"] != format_time(T + pact.oversight.status_ttl) and time.monotonic() < deadline:
             time.sleep(0.05)
         p = _status(w, "--clock", w.clock_spec)
         out, err = p.communicate(timeout=300)

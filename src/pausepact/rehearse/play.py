@@ -93,6 +93,8 @@ class Rehearsal:
                 self.perform(action)
             except StepFailed as e:
                 self.fail(action, str(e))
+            except RehearsalError as e:  # this step cannot be played at all (a key file missing, a monitor not running)
+                raise RehearsalError(f"{self.script.path}: {action.where}: {e.diagnostics()}") from None
             self._settled()
         self.finish()
         return self.outcome
@@ -139,7 +141,7 @@ class Rehearsal:
                     candidates.append(parse_time(w.served["expires_at"]))
                 # a heartbeat gets its own instant: sent at a status's instant it could race the core proposed then
                 candidates.extend(w.heartbeats_due())
-                self.replica.follow(w, int(w._clock_info()["size"]))
+                self.replica.follow(w, int(w.clock_info()["size"]))
                 change = self.replica.next_change(w.now, target)
                 if change is not None:
                     candidates.append(change)
@@ -216,7 +218,7 @@ class Rehearsal:
             if e.status == 404:
                 return None
             raise RehearsalError(f"the server's status could not be read: {e.diagnostics()}") from None
-        size = int(w._clock_info()["size"])
+        size = int(w.clock_info()["size"])
         return judge_status(envelope, self.pact, Clock.from_spec(w.clock_spec).now(), size)
 
     def expect(self, a: Action) -> None:

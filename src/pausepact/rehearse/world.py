@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import keyfiles
-from ..clock import Dial
+from ..clock import Dial, server_clock
 from ..core.durations import format_time, parse_duration, parse_time
 from ..core.pact import Pact
 from ..core.status import StatusError, decode_core
@@ -236,8 +236,9 @@ class World:
                 raise RehearsalError(f"at {format_time(self.now)}, after {self.patience:g} s: {behind}; logs in {self.logs}")
             time.sleep(0.02)
 
-    def _clock_info(self) -> dict[str, Any]:
-        info = self.client._object("GET", "/v1/clock")
+    def clock_info(self) -> dict[str, Any]:
+        """The server's ``GET /v1/clock``; RehearsalError if it is not this rehearsal's server."""
+        info = server_clock(self.client) or {}
         if info.get("clock") != "rehearsal" or info.get("rehearsal") != self.rehearsal:
             raise RehearsalError(f"{self.url} is not this rehearsal's server (its clock: {info.get('clock')!r})")
         return info
@@ -245,7 +246,7 @@ class World:
     def _behind(self) -> str | None:
         """What has not caught up with the clock yet, or None."""
         try:
-            info = self._clock_info()
+            info = self.clock_info()
             size = int(info["size"])
             if info["applied"] < size:
                 return f"the server has applied {info['applied']} of {size} entries"
@@ -273,7 +274,7 @@ class World:
                 why = self._guard_behind(g)
                 if why is not None:
                     return why
-            again = self._clock_info()
+            again = self.clock_info()
             if again["size"] != size or again["judged"] != judged:
                 return "the log moved meanwhile"
         except (ClientError, KeyError, TypeError, ValueError, PausepactError) as e:
@@ -314,7 +315,7 @@ class World:
         running = [m for m in self.monitors if self.monitors[m].poll() is None]
         if len(running) < self.pact.oversight.witness_quorum:
             return None
-        size = int(self._clock_info()["size"])
+        size = int(self.clock_info()["size"])
         for m in running:
             if MonitorState.load(self.folder / f"monitor-{m}.json").cosigned_size < size:
                 return f"monitor {m} has not cosigned the checkpoint of size {size}"
