@@ -79,11 +79,15 @@ class SealedLog:
         self.pact = pact
         self.parties = Parties(pact)
         self.entries: list[Any] = []
+        self.envelopes: list[dict[str, Any]] = []
         self.openings: dict[str, tuple[float, str]] = {}  # report digest -> (value, salt)
 
-    def add(self, party: str, type_: str, body: dict[str, Any], t: int) -> Any:
-        checked = check_one(self.parties(party).sign(type_, body, t), self.pact)
+    def add(self, party: str, type_: str, body: dict[str, Any], t: int, n: int = 0) -> Any:
+        """Sign and check a statement by ``party``'s key ``n``; checked against the pact the log began with."""
+        envelope = self.parties(party, n).sign(type_, body, t)
+        checked = check_one(envelope, self.pact)
         self.entries.append(checked)
+        self.envelopes.append(envelope)
         return checked
 
     def sealed_report(self, party: str, indicator: str, value: float, t: int, subject: str | None = None,
@@ -106,7 +110,7 @@ class SealedLog:
     def engine(self) -> Engine:
         engine = Engine(self.pact)
         for i, e in enumerate(self.entries):
-            engine.apply(i, e)
+            engine.apply(i, e, self.envelopes[i])
         return engine
 
     def replay(self, as_of: int | None = None) -> dict[str, Any]:

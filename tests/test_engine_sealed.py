@@ -312,17 +312,17 @@ def _keyed(reasons: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
 
 
 def test_the_verifier_rejects_a_verdict_naming_the_wrong_red_lines_with_no_secret() -> None:
-    from pausepact.log.verify import VerificationFailed, check_lookback
+    from pausepact.log.verify import VerificationFailed, check_replayed
 
     log = world()
     d = log.sealed_report("lab-a", CODE, 0.5, T0 + DAY)
     log.verdict("aisi", d, MISSES, T0 + DAY + 10)
     envelopes = [dict(e.envelope) for e in log.entries]
-    check_lookback(PACT, envelopes)  # a correct log passes
+    check_replayed(PACT, envelopes)  # a correct log passes
     log.add("eval-org", "verdict", {"statement": d, "opened": True, "red_lines": {"models-write-the-code": "misses"}},
             T0 + DAY + 20)
     try:
-        check_lookback(PACT, [dict(e.envelope) for e in log.entries])
+        check_replayed(PACT, [dict(e.envelope) for e in log.entries])
     except VerificationFailed as failed:
         assert failed.index == 5 and "body" in str(failed) and "all-code-by-models" in str(failed)
     else:
@@ -334,8 +334,8 @@ def test_replay_and_timeline_show_sealed_reports_and_disputes_in_words(tmp_path:
 
     from pausepact.cli import app
 
-    from .sealed_log import sealed_pact_kw
     from .factory import pact_text
+    from .sealed_log import sealed_pact_kw
 
     log = world()
     d = log.sealed_report("lab-a", CODE, 0.4242, T0 + DAY)

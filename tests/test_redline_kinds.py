@@ -38,7 +38,7 @@ class Book:
     def cutoff_for(self, dev: str, red_line: str) -> int | None:
         return self.cutoffs.get((dev, red_line))
 
-    def duty_since(self, dev: str, red_line: str) -> int:
+    def duty_since(self, dev: str, red_line: str, indicator: str) -> int:
         return max(self.duty, self.cutoffs.get((dev, red_line), self.duty))
 
     def every(self, indicator: str) -> int:

@@ -133,18 +133,50 @@ class AttestBody(Body):
     evidence: Annotated[Evidence | None, AfterValidator(_present)] = None
 
 
+MAX_AMENDMENT_BYTES = 32 * 1024  # v2 section 9: an amend proposal's text, decoded
+
+
+def _amendment_text(text: str) -> str:
+    _canonical_b64(text)
+    size = len(base64.b64decode(text))
+    if size > MAX_AMENDMENT_BYTES:
+        raise ValueError(f"the new version is {size} bytes; an amend proposal carries at most {MAX_AMENDMENT_BYTES} (32 KiB)")
+    return text
+
+
 class ProposeBody(Body):
-    """``propose``: an emergency ``raise`` to ``level``, or a ``resume`` leaving ``level`` (``party``: its party scope)."""
+    """``propose``: an emergency ``raise`` to ``level``, or a ``resume`` leaving ``level`` (``party``: its party scope);
+    v2: an ``amend`` carrying the new version's exact bytes in ``pact`` (base64, at most 32 KiB), no level, no party."""
 
     id: Text
-    action: Literal["raise", "resume"]
-    level: StrictStr
+    action: Literal["raise", "resume", "amend"]
+    level: Annotated[StrictStr | None, AfterValidator(_present)] = None
     party: Annotated[StrictStr | None, AfterValidator(_present)] = None
+    pact: Annotated[StrictStr | None, AfterValidator(_present), AfterValidator(_amendment_text)] = None
     rationale: Rationale = None
+
+    @model_validator(mode="after")
+    def _members_of_its_action(self) -> ProposeBody:
+        if self.action == "amend":
+            if self.level is not None or self.party is not None:
+                raise ValueError("an amend proposal names no level and no party")
+            if self.pact is None:
+                raise ValueError("body lacks pact: an amend proposal carries the new version's text (base64)")
+        else:
+            if self.pact is not None:
+                raise ValueError(f"a {self.action} proposal carries no pact (only an amend proposal does)")
+            if self.level is None:
+                raise ValueError("body lacks level")
+        return self
+
+    @property
+    def text(self) -> bytes:
+        """An amend proposal's new version, its exact bytes (empty for other actions)."""
+        return base64.b64decode(self.pact) if self.pact is not None else b""
 
 
 class VoteBody(Body):
-    """``vote``: a monitor's ``yes`` or ``no`` on a proposal."""
+    """``vote``: a monitor's ``yes`` or ``no`` on a proposal (v2: a developer's, on an amend proposal)."""
 
     proposal: Text
     choice: Literal["yes", "no"]
@@ -212,3 +244,20 @@ class RevealBody(Body):
     statement: StatementDigest
     value: Number
     salt: Annotated[StrictStr, AfterValidator(_canonical_b64)]
+
+
+def _key_text(text: str) -> str:
+    kind, _, rest = text.partition(":")
+    if kind not in ("ed25519", "x25519"):
+        raise ValueError("a key is 'ed25519:' or 'x25519:' followed by the base64 of its 32 bytes")
+    _canonical_b64(rest)
+    if len(base64.b64decode(rest)) != 32:
+        raise ValueError("a key is 32 bytes")
+    return text
+
+
+class RevokeBody(Body):
+    """v2 ``revoke``: a party withdraws one of its own current keys (a signing key, or a monitor's seal key)."""
+
+    key: Annotated[StrictStr, AfterValidator(_key_text)]
+    reason: StrictStr

@@ -95,8 +95,8 @@ class Evidence(Protocol):
         """The last moment ``dev`` was raised to the red line's level or higher (None: never)."""
         ...
 
-    def duty_since(self, dev: str, red_line: str) -> int:
-        """When ``dev``'s duty to report began, for an overdue red line with no report since its cutoff."""
+    def duty_since(self, dev: str, red_line: str, indicator: str) -> int:
+        """When ``dev``'s duty to report ``indicator`` began, for an overdue red line with no report since its cutoff."""
         ...
 
     def every(self, indicator: str) -> int:
@@ -362,7 +362,7 @@ class Overdue(Kind):
         """The moment it starts to hold for (dev, indicator) unless a report comes first."""
         assert rl.overdue is not None
         reports = after(ev.duty_series_for(dev, indicator), ev.cutoff_for(dev, rl.id))
-        base = reports[-1].time if reports else ev.duty_since(dev, rl.id)
+        base = reports[-1].time if reports else ev.duty_since(dev, rl.id, indicator)
         return base + ev.every(indicator) + rl.overdue
 
     def holds(self, ev: Evidence, rl: RedLine, dev: str, m: int) -> bool:

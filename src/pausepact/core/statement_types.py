@@ -13,7 +13,7 @@ is adding one row here and one handler there, and forgetting the handler fails a
 | countersign | CountersignBody | monitor | |
 | attest | AttestBody | developer | level exists |
 | propose | ProposeBody | developer, monitor | level exists; party, if given, is a developer |
-| vote | VoteBody | monitor | |
+| vote | VoteBody | monitor; v2: developer | a developer's only where the pact can be amended (which proposal: the engine) |
 | cancel | CancelBody | monitor | |
 | run | RunBody | developer | |
 | ack | AckBody | developer, monitor | level exists |
@@ -31,9 +31,10 @@ v2 rows (contract section 8):
 | share | ShareBody | monitor | |
 | reveal | RevealBody | developer | |
 
-v2's optional ``rationale`` on ``propose`` and ``vote`` is in the models. Room for
-section 9: ``revoke``; ``propose`` gaining ``action: "amend"``; developers as
-voters on amendments. Each is a model in ``core.bodies``, a row here, and a handler.
+v2, contract section 9: ``revoke`` (RevokeBody; developer, monitor); ``propose`` with
+``action: "amend"`` and the new text in ``pact`` (no level, no party); developers vote
+on amend proposals. Whether an amendment is void, and whether a key may be revoked,
+depends on the log: the engine judges them.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ from .bodies import (
     ProposeBody,
     ReportBody,
     RevealBody,
+    RevokeBody,
     RunBody,
     SealedReportBody,
     ShareBody,
@@ -142,13 +144,23 @@ def _report(b: ReportBody, role: str, t: int, pact: Pact) -> None:
 
 def _sealed_report(b: SealedReportBody, role: str, t: int, pact: Pact) -> None:
     _reported(b, role, t, pact, "sealed_report")
-    # exactly one member per monitor with a current seal key in the version in force
-    want, have = set(pact.seal_keys), set(b.sealed)
-    if want != have:
-        parts = [f"missing {', '.join(sorted(want - have))}" if want - have else "",
-                 f"unexpected {', '.join(sorted(have - want))}" if have - want else ""]
-        raise _problem("sealed_report", "sealed has exactly one member per monitor with a seal key: "
-                                        + "; ".join(p for p in parts if p))
+    problem = members_problem(set(pact.seal_keys), set(b.sealed), static=True)
+    if problem is not None:
+        raise _problem("sealed_report", problem)
+
+
+def members_problem(current: set[str], have: set[str], static: bool = False) -> str | None:
+    """None when a sealed report's members are exactly the monitors with a current seal key, else why not.
+
+    ``static``: judged from the pact alone, which cannot know which seal keys were revoked since (the
+    engine judges the rest): a member for a monitor without a seal key is refused, a missing one is not.
+    """
+    missing, extra = (set() if static else current - have), have - current
+    if not missing and not extra:
+        return None
+    parts = ([f"missing {', '.join(sorted(missing))}"] if missing else []) + \
+            ([f"unexpected {', '.join(sorted(extra))}"] if extra else [])
+    return "sealed has exactly one member per monitor with a current seal key: " + "; ".join(parts)
 
 
 def _attest(b: AttestBody, role: str, t: int, pact: Pact) -> None:
@@ -156,9 +168,19 @@ def _attest(b: AttestBody, role: str, t: int, pact: Pact) -> None:
 
 
 def _propose(b: ProposeBody, role: str, t: int, pact: Pact) -> None:
+    if b.action == "amend":
+        return  # whether the new text is void is the engine's to judge, on the log (section 9)
+    assert b.level is not None
     _level(b.level, pact, "propose")
     if b.party is not None and b.party not in pact.developers:
         raise _problem("propose", "party must be a developer of the pact")
+
+
+def _vote(b: VoteBody, role: str, t: int, pact: Pact) -> None:
+    # v2: a developer votes only on an amend proposal known at that point of the log (the engine judges that);
+    # a pact that cannot be amended keeps v1's refusal here
+    if role == "developer" and pact.amendment is None:
+        raise Rejection("role", "a developer votes only on amend proposals, and this pact cannot be amended")
 
 
 def _ack(b: AckBody, role: str, t: int, pact: Pact) -> None:
@@ -173,7 +195,7 @@ TYPES: Mapping[str, StatementType[Any]] = {row.name: row for row in (
     StatementType("countersign", CountersignBody, MONITOR),
     StatementType("attest", AttestBody, DEVELOPER, _attest),
     StatementType("propose", ProposeBody, BOTH, _propose),
-    StatementType("vote", VoteBody, MONITOR),
+    StatementType("vote", VoteBody, BOTH, _vote),
     StatementType("cancel", CancelBody, MONITOR),
     StatementType("run", RunBody, DEVELOPER),
     StatementType("ack", AckBody, BOTH, _ack),
@@ -182,6 +204,8 @@ TYPES: Mapping[str, StatementType[Any]] = {row.name: row for row in (
     StatementType("verdict", VerdictBody, MONITOR),
     StatementType("share", ShareBody, MONITOR),
     StatementType("reveal", RevealBody, DEVELOPER),
+    # v2, contract section 9
+    StatementType("revoke", RevokeBody, BOTH),
 )}
 
 ROLE_MAY: Mapping[str, frozenset[str]] = {
@@ -239,4 +263,5 @@ def require_every_type(handlers: Mapping[str, object], where: str) -> None:
                         f"missing {sorted(missing)}, unknown {sorted(extra)}")
 
 
-__all__ = ["ROLE_MAY", "TYPES", "UNIT_RANGES", "StatementType", "read_body", "require_every_type", "unit_range_problem"]
+__all__ = ["ROLE_MAY", "TYPES", "UNIT_RANGES", "StatementType", "members_problem", "read_body", "require_every_type",
+           "unit_range_problem"]

@@ -1,12 +1,14 @@
 """The independent verifier: trusts nothing the log operator says.
 
 ``verify_log`` checks, in order: every envelope (Validity, contract section 6,
-including per-key seq and time order, and for a pact with sealed indicators the
-rules that look back in the log, contract v2 section 8, by replaying the engine:
-no secret is needed), that the recomputed tree matches the
-checkpoint, the checkpoint's signature by the pact's log key under its origin,
-and that at least ``oversight.witness_quorum`` distinct monitor parties cosigned
-it. The first failure is reported with the entry index and the reason.
+including per-key seq and time order; for a pact that can be amended or has a
+sealed indicator, the rules that look back in the log, contract v2 sections 8 and
+9, by replaying the engine from the first version: no secret is needed), that the
+recomputed tree matches the
+checkpoint, the checkpoint's signature by the log key of the version in force at
+its last entry under the origin, and that at least that version's
+``oversight.witness_quorum`` distinct monitor parties cosigned it with keys not
+revoked within the tree. The first failure is reported with the entry index and the reason.
 """
 
 from __future__ import annotations
@@ -15,11 +17,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..core import merkle
-from ..core.notes import Note, NoteError, parse_checkpoint, parse_note, verify_cosignature, verify_note
 from ..core.engine import Engine
+from ..core.notes import Note, NoteError, parse_checkpoint, parse_note, verify_cosignature, verify_note
 from ..core.pact import Pact
 from ..core.sequence import Sequencer
-from ..core.statements import Rejection
+from ..core.canonical import canonical
+from ..core.engine.versions import RECHECKED
+from ..core.statements import Rejection, SignedStatement
 from ..errors import PausepactError
 from .checking import EnvelopeChecker, decode_one
 
@@ -39,41 +43,65 @@ class VerifyReport:
     cosigners: list[str] = field(default_factory=list)
 
 
+def follows_the_log(pact: Pact) -> bool:
+    """Whether Validity depends on what the log holds (v2): a pact that can be amended, or with a sealed indicator."""
+    return pact.amendment is not None or any(ind.sealed for ind in pact.indicators.values())
+
+
 def check_entries(pact: Pact, envelopes: Sequence[object], checker: EnvelopeChecker) -> tuple[int, bytes]:
-    """Validity of every entry, in order; returns the number of entries and the tree root."""
+    """Validity of every entry, in order; returns the number of entries and the tree root.
+
+    For a pact whose Validity follows the log (``follows_the_log``), a refusal a later version may
+    overturn, and the order of seqs and times, are left to ``check_replayed``.
+    """
     seq = Sequencer()
     cr = merkle.CompactRange()
+    follows = follows_the_log(pact)
     for i, c in enumerate(checker.check_for_order(envelopes)):
         if isinstance(c, Rejection):
-            raise VerificationFailed(f"entry {i}: {c.code}: {c.detail}", i)
+            if not follows or c.code not in RECHECKED:
+                raise VerificationFailed(f"entry {i}: {c.code}: {c.detail}", i)
+            cr.append(merkle.leaf_hash(canonical(envelopes[i])))
+            continue
         keyid, n, t, leaf = c
-        try:
-            seq.check_order(keyid, n, t)
-        except Rejection as r:
-            raise VerificationFailed(f"entry {i}: {r.code}: {r.detail}", i) from None
-        seq.accept_order(keyid, n, t)
+        if not follows:
+            try:
+                seq.check_order(keyid, n, t)
+            except Rejection as r:
+                raise VerificationFailed(f"entry {i}: {r.code}: {r.detail}", i) from None
+            seq.accept_order(keyid, n, t)
         cr.append(leaf)
     return cr.size, cr.root()
 
 
-def check_lookback(pact: Pact, envelopes: Sequence[object]) -> None:
-    """The Validity rules that look back in the log (v2: a verdict names the red lines of its report's
-    indicator): replays the engine over entries already checked by ``check_entries`` and fails at the
-    first entry it rejects. Needed only for a pact with a sealed indicator; a no-op otherwise."""
-    if not any(ind.sealed for ind in pact.indicators.values()):
-        return
+def check_replayed(pact: Pact, envelopes: Sequence[object]) -> Engine | None:
+    """Validity where it depends on the log (v2): replays the engine from the first version, following
+    amendments and revocations, and fails at the first entry it rejects (a verdict naming the wrong red
+    lines, a statement naming a version not in force at its time, a revoked key, a developer's vote on
+    anything but an amendment, a seq or time out of order). Returns the engine, or None when the pact's
+    Validity does not follow the log (``check_entries`` alone decides). Needs no secret."""
+    if not follows_the_log(pact):
+        return None
     engine = Engine(pact)
     for i, envelope in enumerate(envelopes):
-        checked = decode_one(envelope, pact)  # signatures were verified by check_entries
-        if not isinstance(checked, Rejection) and (problem := engine.lookback_problem(checked)) is not None:
+        checked = decode_one(envelope, pact)  # signatures verified by check_entries; the engine re-checks the rest
+        if isinstance(checked, SignedStatement) and (problem := engine.lookback_problem(checked)) is not None:
             raise VerificationFailed(f"entry {i}: {problem.code}: {problem.detail}", i)
-        engine.apply(i, checked)
+        before = len(engine.rejected_h)
+        engine.apply(i, checked, envelope)
+        if len(engine.rejected_h) > before:
+            r = list(engine.rejected_h)[-1]
+            raise VerificationFailed(f"entry {i}: {r['reason']}: {r['detail']}", i)
+    return engine
 
 
-def check_checkpoint(pact: Pact, note_text: str | bytes, size: int, root: bytes) -> list[str]:
+def check_checkpoint(pact: Pact, note_text: str | bytes, size: int, root: bytes,
+                     revoked: frozenset[str] = frozenset()) -> list[str]:
     """The checkpoint covers exactly (size, root), is signed by the log and cosigned by a quorum.
 
-    Returns the monitor parties whose cosignature verified.
+    ``pact`` is the version in force at the tree's last entry (its log key signs, its monitors cosign);
+    a key in ``revoked`` (keyids revoked within the tree) counts for no cosignature. Returns the monitor
+    parties whose cosignature verified.
     """
     try:
         note: Note = parse_note(note_text)
@@ -91,7 +119,7 @@ def check_checkpoint(pact: Pact, note_text: str | bytes, size: int, root: bytes)
         raise VerificationFailed("checkpoint: root hash differs from the tree recomputed from the entries")
     cosigners = []
     for m in pact.monitors:
-        keys = [raw for pid, raw in pact.key_owner.values() if pid == m]
+        keys = [raw for kid, (pid, raw) in pact.key_owner.items() if pid == m and kid not in revoked]
         if any(verify_cosignature(note, m, k) is not None for k in keys):
             cosigners.append(m)
     need = pact.oversight.witness_quorum
@@ -104,9 +132,11 @@ def check_checkpoint(pact: Pact, note_text: str | bytes, size: int, root: bytes)
 def verify_log(pact: Pact, envelopes: Sequence[object], checkpoint_note: str | bytes, checker: EnvelopeChecker) -> VerifyReport:
     """Verify entries then checkpoint; raises VerificationFailed (and nothing else) on any input."""
     size, root = check_entries(pact, envelopes, checker)
-    check_lookback(pact, envelopes)
+    engine = check_replayed(pact, envelopes)
+    in_force = engine.pact if engine is not None else pact
+    revoked = frozenset(engine.revoked_ids) if engine is not None else frozenset()
     try:
-        cosigners = check_checkpoint(pact, checkpoint_note, size, root)
+        cosigners = check_checkpoint(in_force, checkpoint_note, size, root, revoked)
     except VerificationFailed:
         raise
     except Exception:  # noqa: BLE001 - a hostile note is a failed verification, never a crash

@@ -62,7 +62,7 @@ from .snapshot_seal import log_keys, seal, unseal
 
 log = logging.getLogger("pausepact.server")
 T = TypeVar("T")
-LOOKBACK_TYPES = frozenset({"verdict"})  # statement types whose validity looks back in the log (v2, section 8)
+LOOKBACK_TYPES = frozenset({"verdict", "sealed_report", "vote"})  # validity looks back in the log (v2, sections 8, 9)
 
 
 @dataclass

@@ -80,14 +80,17 @@ from .history import Chronicle
 from .model import PendingReport, Proposal, Run, Scope
 from .sealed import SealedRules
 from .state import full_state, light_state
+from .versions import AmendmentRules
 
 EXPIRY = 30 * 86400
 
 
-class Engine(SealedRules):
+class Engine(SealedRules, AmendmentRules):
     """Incremental replay of one pact's log; see the module docstring for the rules.
 
-    Sealed reports (contract section 8) are kept by ``SealedRules`` (module ``sealed``).
+    Sealed reports (contract section 8) are kept by ``SealedRules`` (module ``sealed``); the chain of
+    versions and revoked keys (section 9) by ``AmendmentRules`` (module ``versions``). ``pact`` is the
+    version in force.
     """
 
     def __init__(self, pact: Pact) -> None:
@@ -136,6 +139,7 @@ class Engine(SealedRules):
         self.run_order = 0
         self.is_view = False
         self._init_sealed()
+        self._init_versions()
 
     # ------------------------------------------------------------------ history (lists built on demand)
 
@@ -170,13 +174,19 @@ class Engine(SealedRules):
 
     # ------------------------------------------------------------------ feeding
 
-    def apply(self, index: int, checked: SignedStatement | Rejection) -> None:
-        """Apply log entry ``index`` (entries must come in log order, from 0)."""
+    def apply(self, index: int, checked: SignedStatement | Rejection, envelope: Any = None) -> None:
+        """Apply log entry ``index`` (entries must come in log order, from 0).
+
+        ``checked`` is the entry checked against some version of the pact; once the pact was amended,
+        the engine judges it again under the version in force at its time, for which a refused entry
+        needs its ``envelope`` (without it, a refusal stands).
+        """
         if self.is_view:
             raise ValueError("a view of the engine takes no entries; apply them to the engine")
         if index != self.size:
             raise ValueError(f"entry {index} applied out of order; expected {self.size}")
         self.size += 1
+        checked = self._in_version(checked, envelope)
         if isinstance(checked, Rejection):
             self.rejected_h.append({"index": index, "reason": checked.code, "detail": checked.detail})
             return
@@ -203,7 +213,7 @@ class Engine(SealedRules):
         ``unapplied`` are statements already in the log, in order, that this engine has not applied yet. The
         server asks before appending, so that what the engine would reject is refused instead.
         """
-        return self.sealed_problem(checked, unapplied)
+        return self.sealed_problem(checked, unapplied) or self.versions_problem(checked)
 
     def settle(self, until: int) -> None:
         """Apply every change due up to and including ``until`` (no statement may follow before it)."""
@@ -250,6 +260,10 @@ class Engine(SealedRules):
         for name in ("approved", "defeatable", "expiring", "queued", "dirty_runs", "grace_due"):
             setattr(view, name, set(getattr(self, name)))
         self._fork_sealed(view)
+        if self._amending():  # an amendment may execute while the view settles: it changes what entries alone change
+            view.signed, view.monitor_signed = dict(self.signed), dict(self.monitor_signed)
+            view.series, view._pruned_len = dict(view.series), dict(self._pruned_len)
+            view.versions, view.indicator_since = list(self.versions), dict(self.indicator_since)
         view.settle(as_of)
         return view
 
@@ -338,10 +352,12 @@ class Engine(SealedRules):
     def cutoff_for(self, dev: str, red_line: str) -> int | None:
         return self.cutoff.get((dev, red_line))
 
-    def duty_since(self, dev: str, red_line: str) -> int:
-        # never reported since the last raise: count from when the duty began for this developer
+    def duty_since(self, dev: str, red_line: str, indicator: str) -> int:
+        # never reported since the last raise: count from when the duty began for this developer (and, for an
+        # indicator an amendment made anew, from its executes_at)
         assert self.in_force_at is not None
-        return max(self.in_force_at, self.signed[dev], self.cutoff.get((dev, red_line), self.in_force_at))
+        return max(self.in_force_at, self.signed[dev], self.cutoff.get((dev, red_line), self.in_force_at),
+                   self.indicator_since.get(indicator, self.in_force_at))
 
     def every(self, indicator: str) -> int:
         return self.pact.indicators[indicator].every
@@ -446,13 +462,11 @@ class Engine(SealedRules):
 
     def _votes_counted(self, p: Proposal) -> None:
         """Whether ``p``'s votes now meet its quorum, or make it unreachable."""
-        pops = self._populations()
-        q = self._quorum(p)
-        if q.met({"monitor": len(p.yes)}, pops):
+        if self.approval_met(p):
             self.approved.add(p.id)
         else:
             self.approved.discard(p.id)
-        if not q.reachable({"monitor": len(p.no)}, pops):
+        if self.approval_unreachable(p):
             self.defeatable.add(p.id)
         else:
             self.defeatable.discard(p.id)
@@ -470,6 +484,7 @@ class Engine(SealedRules):
                 changed |= self._emergencies(m)
                 changed |= self._red_lines(m)
                 changed |= self._resumptions(m)
+                changed |= self._amendments(m)
             changed |= self._closures(m)
             self._runs(m)
             if not changed:
@@ -494,6 +509,8 @@ class Engine(SealedRules):
         return changed
 
     def _quorum(self, p: Proposal) -> Any:
+        if p.action == "amend":
+            return p.quorum
         if p.action == "raise":
             assert self.pact.emergency is not None
             return self.pact.emergency.approval
@@ -506,7 +523,7 @@ class Engine(SealedRules):
         changed = False
         for p in self._by_index(self.approved):
             if p.state == "active" and p.action == "raise":
-                if self._quorum(p).met({"monitor": len(p.yes)}, self._populations()):
+                if self.approval_met(p):
                     p.state, p.executes_at, p.closed_at = "executed", m, m
                     self.timeline_h.append({"at": format_time(m), "event": "proposal", "proposal": p.id, "state": "executed",
                                             "index": p.last_index})
@@ -578,7 +595,7 @@ class Engine(SealedRules):
         for p in self._by_index(self.defeatable | self.expiring):
             if p.state != "active":
                 continue
-            if not self._quorum(p).reachable({"monitor": len(p.no)}, self._populations()):
+            if self.approval_unreachable(p):
                 self._close(p, "defeated", m, "no votes make the quorum unreachable")
                 changed = True
             elif m >= p.made_at + EXPIRY:
@@ -705,6 +722,10 @@ class Engine(SealedRules):
         if self.proposal(b.id) is not None:
             self._void(index, f"proposal id {b.id!r} was used before")
             return
+        if b.action == "amend":
+            self._propose_amend(index, ss, b)
+            return
+        assert b.level is not None  # the body model: raise and resume name a level
         party = b.party
         if b.action == "raise":
             em = self.pact.emergency
@@ -751,8 +772,11 @@ class Engine(SealedRules):
     def _on_cancel(self, index: int, ss: SignedStatement, body: CancelBody) -> None:
         st, b = ss.statement, body
         p = self.open.get(b.proposal)
+        if p is not None and p.state == "queued" and p.action == "amend":
+            self._cancel_amend(index, ss, p)
+            return
         if p is None or p.state != "queued" or p.action != "resume":
-            self._void(index, f"cancel of {b.proposal!r}, which is not a queued resumption")
+            self._void(index, f"cancel of {b.proposal!r}, which is not a queued resumption or amendment")
             return
         p.last_index = index
         self._close(p, "cancelled", st.t, f"cancelled by {st.party}: {b.reason}")
@@ -812,6 +836,7 @@ HANDLERS: dict[str, Handler] = {
     "verdict": Engine._on_verdict,
     "share": Engine._on_share,
     "reveal": Engine._on_reveal,
+    "revoke": Engine._on_revoke,
 }
 require_every_type(HANDLERS, "core.engine.machine.HANDLERS")
 

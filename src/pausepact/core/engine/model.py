@@ -34,8 +34,8 @@ class PendingReport:
 @dataclass
 class Proposal:
     id: str
-    action: str  # raise | resume
-    level: str
+    action: str  # raise | resume | amend (v2)
+    level: str  # "" for an amend proposal (shown as null)
     party: str | None
     proposer: str
     index: int
@@ -48,17 +48,24 @@ class Proposal:
     closed_at: int | None = None
     closed_by: str | None = None
     last_index: int = 0
+    # v2 amend proposals: the new version, the quorum of the version in force when proposed, cancels
+    text: bytes | None = None
+    new_pact: Any = None
+    quorum: Any = None
+    cancels: list[str] = field(default_factory=list)
 
     @property
     def open(self) -> bool:
         return self.state in ("active", "queued")
 
     def as_json(self, fmt: Any) -> dict[str, Any]:
-        return {"id": self.id, "action": self.action, "level": self.level, "party": self.party, "state": self.state,
+        extra = {"pact_digest": self.new_pact.digest, "version": self.new_pact.version} if self.new_pact is not None else {}
+        return {"id": self.id, "action": self.action, "level": self.level or None, "party": self.party, "state": self.state,
                 "yes": list(self.yes), "no": list(self.no),
                 "executes_at": fmt(self.executes_at) if self.executes_at is not None else None,
                 "proposer": self.proposer, "index": self.index, "made_at": fmt(self.made_at),
-                "closed_at": fmt(self.closed_at) if self.closed_at is not None else None, "closed_by": self.closed_by}
+                "closed_at": fmt(self.closed_at) if self.closed_at is not None else None, "closed_by": self.closed_by,
+                **extra}
 
 
 @dataclass

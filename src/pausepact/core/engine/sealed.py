@@ -57,6 +57,7 @@ from ..durations import format_time
 from ..redlines import KINDS, Report, doubling_word, meets, window
 from ..rejection import Rejection
 from ..sealing import commitment as commitment_of
+from ..statement_types import members_problem
 from ..statements import SignedStatement
 
 if TYPE_CHECKING:
@@ -194,6 +195,13 @@ class SealedRules:
         writer passes what it appended but its engine has not caught up with.
         """
         st = ss.statement
+        if st.type == "sealed_report":
+            sr = st.content
+            assert isinstance(sr, SealedReportBody)
+            pact = self.version_at(st.t).pact
+            current = {m for m, k in pact.seal_keys.items() if k not in self.revoked_keys}
+            members = members_problem(current, set(sr.sealed))
+            return Rejection("body", f"sealed_report: {members}") if members else None
         if st.type != "verdict":
             return None
         body = st.content
@@ -208,7 +216,8 @@ class SealedRules:
                 return None
             assert isinstance(earlier.statement.content, SealedReportBody)
             indicator = earlier.statement.content.indicator
-        problem = words_problem(self.pact, indicator, dict(body.red_lines))
+        judged_under = self.version_at(rec.time).pact if rec is not None else self.pact
+        problem = words_problem(judged_under, indicator, dict(body.red_lines))
         return Rejection("body", problem) if problem else None
 
     # ------------------------------------------------------------------ statements
@@ -455,6 +464,11 @@ class SealedRules:
                 return
 
     # provided by Engine (declared for the type checker)
+    revoked_keys: set[str]
+
+    if TYPE_CHECKING:  # AmendmentRules' (a stub here would shadow it: SealedRules comes first in Engine's bases)
+        def version_at(self, t: int) -> Any: ...
+
     def _void(self, index: int, reason: str) -> None: ...
     def _schedule(self, when: int, kind: str, key: Any) -> None: ...
     def _count(self, subject: str, indicator: str, report: Report) -> None: ...

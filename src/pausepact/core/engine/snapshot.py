@@ -14,19 +14,23 @@ order they were made) are written as lists, since canonical JSON sorts members.
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from ..canonical import JsonError, canonical, strict_loads
 from ..pact import Pact
+from ..pactfile import parse_pact
+from ..quorum import parse_quorum
 from ..sequence import Sequencer
 from .evidence import Report
 from .history import Chronicle
 from .machine import Engine
 from .model import PendingReport, Proposal, Run, Scope
 from .sealed import SealedReport, Verdict
+from .versions import Version, _keyid_of
 
 FORMAT = "pausepact-engine-snapshot"
-VERSION = 2  # 2: v2 sealed reports (contract section 8)
+VERSION = 2  # 2: v2 sealed reports and versions (contract sections 8 and 9)
 _NEVER = -(2**62)  # Sequencer's "no time yet": beyond JSON's exact integers, so written as null
 
 
@@ -74,8 +78,13 @@ def dump(engine: Engine) -> bytes:
         "assessed_now": [list(x) for x in e.assessed_now],
         "sealed_unsettled": sorted(e.sealed_unsettled),
         "disputes": list(e.disputes_l),
+        "versions": [[v.version, v.digest, v.since, v.index, None if v.text is None else base64.b64encode(v.text).decode()]
+                     for v in e.versions],
+        "revoked": list(e.revoked_l),
+        "indicator_since": sorted([k, t] for k, t in e.indicator_since.items()),
     }
-    return canonical({"format": FORMAT, "version": VERSION, "pact": e.pact.pact, "pact_digest": e.pact.digest,
+    # named by the chain's first version: a reader restores from the pact it started with (section 9)
+    return canonical({"format": FORMAT, "version": VERSION, "pact": e.pact.pact, "pact_digest": e.versions[0].digest,
                       "tree_size": e.size, "state": state})
 
 
@@ -94,6 +103,7 @@ def load(pact: Pact, data: bytes) -> Engine:
                          f"not {pact.pact!r} with digest {pact.digest!r}")
     engine = Engine(pact)
     try:
+        _restore_versions(engine, _list(_dict(doc["state"])["versions"]))
         _restore(engine, _int(doc["tree_size"]), _dict(doc["state"]))
     except (KeyError, TypeError, ValueError, IndexError, AttributeError) as e:
         raise ValueError(f"engine snapshot: malformed state ({type(e).__name__}: {e})") from None
@@ -154,11 +164,31 @@ def _scope(sc: Scope) -> list[Any]:
     return [sc.level, sc.since, sc.raised_at]
 
 
+def _restore_versions(e: Engine, rows: list[Any]) -> None:
+    """The chain of versions first: the rest of the state is read against the version in force."""
+    first = _list(rows[0])
+    if first[1] != e.pact.digest or first[2] is not None or first[3] is not None or first[4] is not None:
+        raise ValueError("the first version is not the pact given")
+    for row in rows[1:]:
+        version, digest, since, index, text = _list(row)
+        raw = base64.b64decode(_str(text), validate=True)
+        new, _ = parse_pact(raw)
+        if new is None or new.digest != _str(digest) or new.version != _int(version):
+            raise ValueError(f"version {version!r} of the chain is not the text it names")
+        e.versions.append(Version(new.version, new.digest, _int(since), _int(index), new, raw))
+    e.pact = e.versions[-1].pact
+    e.rank = {lv: i for i, lv in enumerate(e.pact.levels)}
+    e.developers, e.monitors = e.pact.developers, e.pact.monitors
+    e._red_line_rank = {rl.id: e.rank[rl.raise_] for rl in e.pact.red_lines}
+
+
 def _proposal(p: Proposal) -> dict[str, Any]:
     return {"id": p.id, "action": p.action, "level": p.level, "party": p.party, "proposer": p.proposer,
             "index": p.index, "made_at": p.made_at, "state": p.state, "yes": list(p.yes), "no": list(p.no),
             "queued_at": p.queued_at, "executes_at": p.executes_at, "closed_at": p.closed_at,
-            "closed_by": p.closed_by, "last_index": p.last_index}
+            "closed_by": p.closed_by, "last_index": p.last_index,
+            "text": None if p.text is None else base64.b64encode(p.text).decode(),
+            "quorum": None if p.quorum is None else str(p.quorum), "cancels": list(p.cancels)}
 
 
 # ---------------------------------------------------------------------- reading, type by type
@@ -288,11 +318,27 @@ def _restore(e: Engine, size: int, s: dict[str, Any]) -> None:
     if not e.sealed_unsettled <= set(e.sealed):
         raise ValueError("a sealed report named as unsettled is unknown")
     e.disputes_l = [_dict(x) for x in _list(s["disputes"])]
+    e.revoked_l = [_dict(x) for x in _list(s["revoked"])]
+    e.revoked_keys = {_str(r["key"]) for r in e.revoked_l}
+    e.revoked_ids = {_keyid_of(k) for k in e.revoked_keys if k.startswith("ed25519:")}
+    e.indicator_since = {_str(k): _int(t) for k, t in map(_list, _list(s["indicator_since"]))}
 
 
 def _read_proposal(pact: Pact, x: Any) -> Proposal:
     d = _dict(x)
-    action = _one_of(d["action"], ("raise", "resume"), "action")
+    action = _one_of(d["action"], ("raise", "resume", "amend"), "action")
+    if action == "amend":
+        text = base64.b64decode(_str(d["text"]), validate=True)
+        new, _ = parse_pact(text)
+        if new is None:
+            raise ValueError(f"amend proposal {d['id']!r} carries no valid pact")
+        return Proposal(_str(d["id"]), action, "", None, _str(d["proposer"]), _int(d["index"]), _int(d["made_at"]),
+                        state=_one_of(d["state"], ("active", "queued", "executed", "cancelled", "defeated", "expired"), "state"),
+                        yes=[_str(v) for v in _list(d["yes"])], no=[_str(v) for v in _list(d["no"])],
+                        queued_at=_opt_int(d["queued_at"]), executes_at=_opt_int(d["executes_at"]),
+                        closed_at=_opt_int(d["closed_at"]), closed_by=_opt_str(d["closed_by"]),
+                        last_index=_int(d["last_index"]), text=text, new_pact=new, quorum=parse_quorum(_str(d["quorum"])),
+                        cancels=[_str(v) for v in _list(d["cancels"])])
     level = _one_of(d["level"], pact.levels, "level")
     if action == "resume" and level not in pact.resumption:
         raise ValueError(f"resume of level {level!r}, which has no resumption rule")

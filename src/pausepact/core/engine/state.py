@@ -61,6 +61,11 @@ class SettledEngine(Protocol):
 
     def sealed_states(self) -> list[dict[str, Any]]: ...
 
+    @property
+    def versions(self) -> Sequence[Any]: ...
+    @property
+    def revoked(self) -> Sequence[Mapping[str, Any]]: ...
+
     def missing_for(self, p: Proposal, m: int) -> list[str]: ...
 
 
@@ -144,6 +149,10 @@ def full_state(engine: SettledEngine, as_of: int) -> dict[str, Any]:
         # v2 (section 8): always present; never a value that was not revealed
         "sealed": engine.sealed_states(),
         "disputes": [dict(d) for d in engine.disputes],
+        # v2 (section 9): always present; pact_digest above is the version in force
+        "pact_version": pact.version,
+        "versions": [v.as_json() for v in engine.versions],
+        "revoked": [dict(r) for r in engine.revoked],
         "signatories": {"developers": list(engine.signed), "monitors": list(engine.monitor_signed)},
     }
 
