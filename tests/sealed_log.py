@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from pausepact.core.durations import format_time
 from pausepact.core.engine import Engine
 from pausepact.core.pact import Pact
-from pausepact.core.sealing import commitment, format_seal_key
+from pausepact.core.sealing import commitment, format_seal_key, seal, seal_info
 from pausepact.core.statements import SignedStatement
 from pausepact.log.checking import check_one
 
@@ -91,10 +91,16 @@ class SealedLog:
         return checked
 
     def sealed_report(self, party: str, indicator: str, value: float, t: int, subject: str | None = None,
-                      members: dict[str, str] | None = None) -> str:
-        salt = base64.b64encode(os.urandom(32)).decode()
+                      members: dict[str, str] | None = None, real: bool = False) -> str:
+        """A sealed report; its members random bytes of the right shape, or with ``real`` sealed to the monitors."""
+        raw_salt = os.urandom(32)
+        salt = base64.b64encode(raw_salt).decode()
         measured = format_time(t)
         c = commitment(indicator, measured, salt, subject or party, value)
+        if members is None and real:
+            info = seal_info(self.pact.digest, c)
+            members = {m: base64.b64encode(seal(value, raw_salt, seal_private(m).public_key().public_bytes(
+                serialization.Encoding.Raw, serialization.PublicFormat.Raw), info)).decode() for m in self.pact.seal_keys}
         body: dict[str, Any] = {"indicator": indicator, "measured_at": measured, "commitment": c,
                                 "sealed": members if members is not None else {m: member() for m in self.pact.seal_keys}}
         if subject is not None:

@@ -329,6 +329,35 @@ def test_the_verifier_rejects_a_verdict_naming_the_wrong_red_lines_with_no_secre
         raise AssertionError("a verdict that names the wrong red lines passed the verifier")
 
 
+def test_replay_with_a_seal_key_shows_the_monitor_what_it_opens_and_the_public_nothing(tmp_path: Any) -> None:
+    from typer.testing import CliRunner
+
+    from pausepact.cli import app
+    from pausepact.keyfiles import write_private_key
+
+    from .factory import pact_text
+    from .sealed_log import seal_private, sealed_pact_kw
+
+    log = world()
+    log.sealed_report("lab-a", CODE, 0.8123, T0 + DAY, real=True)
+    log.sealed_report("lab-b", CODE, 0.6321, T0 + DAY + 5, members={m: "A" * 64 for m in PACT.seal_keys})  # garbage
+    (tmp_path / "pact.yaml").write_text(pact_text(**sealed_pact_kw()))
+    (tmp_path / "log.jsonl").write_text("".join(json.dumps(dict(e.envelope)) + "\n" for e in log.entries))
+    write_private_key(tmp_path / "aisi.seal.pem", seal_private("aisi"))
+    write_private_key(tmp_path / "stranger.seal.pem", seal_private("stranger"))
+    runner = CliRunner()
+    args = ["replay", "--pact", str(tmp_path / "pact.yaml"), str(tmp_path / "log.jsonl")]
+    mine = runner.invoke(app, [*args, "--json", "--seal-key", str(tmp_path / "aisi.seal.pem")])
+    assert mine.exit_code == 0, mine.output
+    assert json.loads(mine.output)["opened"] == [{"index": 3, "value": 0.8123}]
+    table = runner.invoke(app, [*args, "--seal-key", str(tmp_path / "aisi.seal.pem")])
+    assert "0.8123" in table.output and "not opened" in table.output
+    public = runner.invoke(app, [*args, "--json"])
+    assert "opened" not in json.loads(public.output) and "0.8123" not in public.output
+    stranger = runner.invoke(app, [*args, "--seal-key", str(tmp_path / "stranger.seal.pem")])
+    assert stranger.exit_code != 0 and "no monitor of the pact has this seal key" in str(stranger.exception)
+
+
 def test_replay_and_timeline_show_sealed_reports_and_disputes_in_words(tmp_path: Any) -> None:
     from typer.testing import CliRunner
 

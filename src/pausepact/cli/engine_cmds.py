@@ -6,11 +6,17 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from rich.table import Table
 
 from ..core.canonical import canonical
 from ..core.engine import Engine
-from ..core.statements import SignedStatement
+from ..core.pact import Pact
+from ..core.sealing import Opened, format_seal_key
+from ..core.statements import Rejection, SignedStatement
+from ..core.verdicts import open_addressed
+from ..errors import InputError
+from ..keyfiles import read_seal_key
 from ..log.checking import EnvelopeChecker
 from ..pactio import load_pact, read_pact_bytes
 from . import app
@@ -20,34 +26,84 @@ AtOpt = Annotated[str | None, typer.Option("--at", help="evaluate as of this tim
 EntriesArg = Annotated[Path, typer.Argument(help="exported log, JSON Lines ('-' for stdin)")]
 
 
-def _replay(pact_path: Path, entries: Path, at: str | None) -> tuple[Engine, int]:
+def _replay(pact_path: Path, entries: Path, at: str | None, seal_keys: list[Path] | None = None,
+            ) -> tuple[Engine, int, dict[int, float]]:
+    """The engine settled as of ``at``; with ``seal_keys``, also the values they open (log index -> value)."""
     pact = load_pact(pact_path)
     lines = read_jsonl(entries)
     as_of = parse_time_option(at, "--at")
     engine = Engine(pact)
+    opener = _Opener(pact, seal_keys) if seal_keys else None
     with EnvelopeChecker(pact, read_pact_bytes(pact_path)) as checker, progress(len(lines), "replaying") as advance:
         # the pool checks signatures of later entries while the engine applies earlier ones
         for i, c in enumerate(checker.stream(lines)):
             if as_of is not None and isinstance(c, SignedStatement) and c.statement.t > as_of:
                 break
-            engine.apply(i, c)
+            # a refusal under the first version may be overturned by the version in force (section 9)
+            engine.apply(i, c, lines[i] if isinstance(c, Rejection) else None)
+            if opener is not None and isinstance(c, SignedStatement):
+                opener.take(i, c, engine)
             if i % 10000 == 9999:
                 advance(10000)
     if as_of is None:
         as_of = engine.last_time if engine.last_time is not None else 0
-    return engine.view(as_of), as_of
+    return engine.view(as_of), as_of, opener.values if opener is not None else {}
+
+
+class _Opener:
+    """What a monitor's seal keys open while a log is replayed (``replay --seal-key``); kept in memory only."""
+
+    def __init__(self, pact: Pact, paths: list[Path]) -> None:
+        self.keys = [read_seal_key(p) for p in paths]
+        publics = {format_seal_key(k.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)) for k in self.keys}
+        self.party = next((m for m, k in pact.seal_keys.items() if k in publics), None)
+        if self.party is None:
+            raise InputError("--seal-key: no monitor of the pact has this seal key (the pact lists each monitor's "
+                             "seal_key; give the monitor's own X25519 key file)")
+        self.values: dict[int, float] = {}
+        self.digests: dict[str, str] = {}  # sealed report -> the pact digest its statement names
+
+    def take(self, index: int, ss: SignedStatement, engine: Engine) -> None:
+        body = ss.statement.content
+        digest = ss.digest if ss.statement.type == "sealed_report" else getattr(body, "statement", None)
+        rec = engine.sealed.get(digest) if digest is not None else None
+        if rec is None or rec.index in self.values or self.party is None:
+            return
+        if ss.statement.type == "sealed_report":
+            self.digests[rec.digest] = ss.statement.pact_digest
+        got = open_addressed(ss, rec, self.party, self.keys, engine.pact.indicators[rec.indicator].unit,
+                             self.digests.get(rec.digest, ss.statement.pact_digest))
+        if isinstance(got, Opened):
+            self.values[rec.index] = got.value
+
+
+SealKeyOpt = Annotated[list[Path] | None, typer.Option(
+    "--seal-key", help="a monitor's X25519 seal key (repeatable: retired keys too): also show the sealed values it "
+                       "opens, beside the public state (JSON: an 'opened' member); never sent anywhere")]
 
 
 @app.command()
-def replay(pact: PactOpt, entries: EntriesArg, at: AtOpt = None, json_out: JsonOpt = False) -> None:
-    """The pact's full state from an exported log, offline: level, reasons, proposals, violations."""
-    engine, as_of = _replay(pact, entries, at)
+def replay(pact: PactOpt, entries: EntriesArg, at: AtOpt = None, json_out: JsonOpt = False,
+           seal_key: SealKeyOpt = None) -> None:
+    """The pact's full state from an exported log, offline: level, reasons, proposals, violations; it follows the
+    pact's amendments from the first version (give that one as --pact)."""
+    engine, as_of, opened = _replay(pact, entries, at, seal_key)
     state = engine.state_at(as_of)
     if json_out:
+        if seal_key:
+            state = {**state, "opened": [{"index": i, "value": v} for i, v in sorted(opened.items())]}
         # RFC 8785: two replays of one log give byte-identical output on any machine
         print(canonical(state).decode())
         return
     _print_state(state)
+    if seal_key:
+        t = Table("entry", "subject", "indicator", "time", "state", "value (opened with your seal key)",
+                  title="Sealed values your seal key opens (shown to you only)")
+        for r in state["sealed"]:
+            value = opened.get(r["index"])
+            t.add_row(shown(r["index"]), shown(r["subject"]), shown(r["indicator"]), shown(r["time"]), shown(r["state"]),
+                      "not opened" if value is None else shown(value))
+        out.print(t)
 
 
 def _print_state(s: dict[str, Any]) -> None:
@@ -142,7 +198,7 @@ def timeline(pact: PactOpt, entries: EntriesArg, at: AtOpt = None, until: UntilO
         from ..errors import InputError
 
         raise InputError("give --at or --until (the same thing for a timeline), not two different times")
-    engine, _ = _replay(pact, entries, until if until is not None else at)
+    engine, _, _ = _replay(pact, entries, until if until is not None else at)
     if json_out:
         print(canonical(engine.timeline).decode())
         return

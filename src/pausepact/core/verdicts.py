@@ -21,9 +21,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+from .bodies import SealedReportBody, ShareBody
 from .engine.sealed import SealedReport
 from .pact import Pact
 from .redlines import RedLine, Report, doubling_word, kind_of, meets, window
+from .sealing import NotOpened, Opened, open_sealed, seal_info, share_info
+from .statements import SignedStatement
 
 NOT_COUNTED = frozenset({"unopenable", "disputed"})
 """States of a window report whose value a doubling word leaves out (and so need not be known)."""
@@ -115,3 +120,37 @@ def _known(r: SealedReport, values: Mapping[str, float]) -> WindowReport:
 
 __all__ = ["NOT_COUNTED", "WindowReport", "doubling_verdict", "judge_report", "missing_values", "threshold_word",
            "verdict_words"]
+
+
+def open_addressed(ss: SignedStatement, rec: SealedReport, party: str, keys: Sequence[X25519PrivateKey], unit: str,
+                   report_pact_digest: str) -> Opened | NotOpened | None:
+    """Open what ``ss`` addresses to monitor ``party``: its member of a sealed report, or a share to it.
+
+    ``rec`` is the engine's record of the sealed report concerned; ``report_pact_digest`` the pact digest
+    the sealed report's statement names (members and shares are sealed under it; a share is also tried
+    under its own statement's, should a careless sharer use that). Each key is tried in turn (a current
+    key, then retired ones). None when ``ss`` addresses nothing to ``party``. Never raises.
+    """
+    body = ss.statement.content
+    if isinstance(body, SealedReportBody):
+        member = body.sealed.get(party)
+        if member is None:
+            return None
+        infos = [seal_info(report_pact_digest, rec.commitment)]
+        sealed = member
+    elif isinstance(body, ShareBody):
+        if body.to != party:
+            return None
+        infos = [share_info(pd, rec.commitment, party)
+                 for pd in dict.fromkeys([report_pact_digest, ss.statement.pact_digest])]
+        sealed = body.sealed
+    else:
+        return None
+    first: NotOpened | None = None
+    for info in infos:
+        for key in keys:
+            got = open_sealed(sealed, key, info, unit, rec.indicator, rec.measured_at, rec.subject, rec.commitment)
+            if isinstance(got, Opened):
+                return got
+            first = first or got
+    return first or NotOpened("decrypt", "no seal key to open it with")

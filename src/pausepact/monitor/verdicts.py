@@ -34,13 +34,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from ..clock import Clock
-from ..core.bodies import SealedReportBody, ShareBody
 from ..core.durations import format_time
 from ..core.engine import Engine
 from ..core.engine.sealed import SealedReport
-from ..core.sealing import NotOpened, Opened, open_sealed, parse_seal_key, seal, seal_info, share_info
+from ..core.sealing import Opened, parse_seal_key, seal, share_info
 from ..core.statements import SignedStatement
-from ..core.verdicts import judge_report, missing_values
+from ..core.verdicts import judge_report, missing_values, open_addressed
 from ..errors import PausepactError
 from ..party.client import PactClient
 from ..party.signer import Signer
@@ -71,47 +70,25 @@ class Judge:
         st = ss.statement
         if st.type == "sealed_report":
             rec = engine.sealed.get(ss.digest)
-            body = st.content
-            if rec is None or rec.index != index or not isinstance(body, SealedReportBody):
+            if rec is None or rec.index != index:
                 return  # void (a replayed commitment): nothing to judge
             self.pact_digests[ss.digest] = st.pact_digest
-            member = body.sealed.get(self.party)
-            if member is None or ss.digest in self.values:
-                return
-            got = self._open(member, seal_info(st.pact_digest, body.commitment), rec)
-            if isinstance(got, Opened):
-                self._keep(rec, got)
-            else:
-                self.unopened[ss.digest] = got.kind
-                log.warning("sealed report %d: this monitor's member did not open (%s: %s)", rec.index, got.kind, got.reason)
         elif st.type == "share":
-            body = st.content
-            if not isinstance(body, ShareBody) or body.to != self.party or body.statement in self.values:
-                return
-            rec = engine.sealed.get(body.statement)
-            if rec is None:
-                return
-            # sealed under the pact digest the report names; the share's own, should a careless sharer use it
-            shared: Opened | NotOpened = NotOpened("decrypt", "no pact digest to open it under")
-            for pd in dict.fromkeys([self.pact_digests.get(rec.digest, st.pact_digest), st.pact_digest]):
-                shared = self._open(body.sealed, share_info(pd, rec.commitment, self.party), rec)
-                if isinstance(shared, Opened):
-                    break
-            if isinstance(shared, Opened):
-                self._keep(rec, shared)
-            else:
-                log.warning("sealed report %d: the share from %s did not open (%s: %s)", rec.index, st.party,
-                            shared.kind, shared.reason)
-
-    def _open(self, sealed: str, info: bytes, rec: SealedReport) -> Opened | NotOpened:
-        unit = self.pact.indicators[rec.indicator].unit
-        first: NotOpened | None = None
-        for key in self.seal_keys:  # the current key first, then retired ones
-            got = open_sealed(sealed, key, info, unit, rec.indicator, rec.measured_at, rec.subject, rec.commitment)
-            if isinstance(got, Opened):
-                return got
-            first = first or got
-        return first or NotOpened("decrypt", "this monitor holds no seal key")
+            rec = engine.sealed.get(getattr(st.content, "statement", ""))
+        else:
+            return
+        if rec is None or rec.digest in self.values:
+            return
+        got = open_addressed(ss, rec, self.party, self.seal_keys, self.pact.indicators[rec.indicator].unit,
+                             self.pact_digests.get(rec.digest, st.pact_digest))
+        if isinstance(got, Opened):
+            self._keep(rec, got)
+        elif got is not None and st.type == "sealed_report":
+            self.unopened[ss.digest] = got.kind
+            log.warning("sealed report %d: this monitor's member did not open (%s: %s)", rec.index, got.kind, got.reason)
+        elif got is not None:
+            log.warning("sealed report %d: the share from %s did not open (%s: %s)", rec.index, st.party,
+                        got.kind, got.reason)
 
     def _keep(self, rec: SealedReport, got: Opened) -> None:
         self.values[rec.digest] = got.value
