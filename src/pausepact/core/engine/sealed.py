@@ -441,7 +441,9 @@ class SealedRules:
 
     def _revealed_doubling_word(self, rec: SealedReport, rl: Any) -> str | None:
         digests = rec.windows.get(rl.id, ())
-        members = [self.sealed[d] for d in digests if self.sealed[d].state not in ("unopenable", "disputed")]
+        # as a judge counts them (core.verdicts): the report itself always, the others unless unopenable or disputed
+        members = [self.sealed[d] for d in digests
+                   if d == rec.digest or self.sealed[d].state not in ("unopenable", "disputed")]
         if any(r.value is None for r in members):
             return None
         series = [Report(r.time, r.index, float(r.value or 0.0), r.author) for r in members]
