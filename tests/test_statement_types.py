@@ -7,6 +7,7 @@ section 6, Validity), and that the engine cannot even be imported with a type it
 
 from __future__ import annotations
 
+import base64
 import types
 import typing
 from pathlib import Path
@@ -26,8 +27,9 @@ from pausepact.core.statements import Rejection, check
 from tests.factory import Parties, make_pact
 from tests.sealed_world import sealed_pact
 
-PACT, _ = make_pact()
+PACT, PACT_TEXT = make_pact()
 P = Parties(PACT)
+AMENDABLE, _ = make_pact(replace=[["oversight:\n", "amendment:\n  approval: all developers and 2/3 of monitors\noversight:\n"]])
 SEALED, _ = sealed_pact()  # the v2 rows need an indicator the pact seals (tests/data/sealed)
 SP = Parties(SEALED)
 T = parse_time("2027-01-02T00:00:00Z")
@@ -36,6 +38,8 @@ HEX = "ab" * 32
 DIGEST = "sha256:" + "cd" * 32
 MEMBER = "A" * 64  # canonical base64 of 48 zero bytes: the shortest member (enc and tag)
 SALT = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="  # canonical base64 of bytes 0..31
+KEY = "ed25519:" + SALT  # a key's text: a kind and the canonical base64 of 32 bytes
+NEW_TEXT = base64.b64encode(PACT_TEXT).decode()  # an amend proposal's new version (the engine judges it)
 
 # a valid body of every type, with its optional members (all present, in the second form)
 VALID: dict[str, dict[str, Any]] = {
@@ -54,8 +58,15 @@ VALID: dict[str, dict[str, Any]] = {
     "verdict": {"statement": HEX, "opened": True, "red_lines": {"models-write-the-code": "misses"}},
     "share": {"statement": HEX, "to": "eval-org", "sealed": MEMBER},
     "reveal": {"statement": HEX, "value": 0.5, "salt": SALT},
+    # v2 (contract section 9)
+    "revoke": {"key": KEY, "reason": "the cluster was decommissioned"},
 }
 V2 = {"sealed_report", "verdict", "share", "reveal"}
+# a second valid form of a row whose members depend on each other (section 9: an amend proposal has a pact,
+# no level and no party), with all its optional members
+OTHER_FORM: dict[str, dict[str, Any]] = {
+    "propose": {"id": "a1", "action": "amend", "pact": NEW_TEXT, "rationale": "thresholds move"},
+}
 OPTIONAL: dict[str, dict[str, Any]] = {
     "report": {"subject": "lab-a", "evidence": {"digest": DIGEST, "source": "eval", "uri": "https://x.example/r"}},
     "sealed_report": {"subject": "lab-a", "evidence": {"digest": DIGEST, "source": "eval", "uri": "https://x.example/r"}},
@@ -66,10 +77,12 @@ OPTIONAL: dict[str, dict[str, Any]] = {
 NUMBERS = {("report", "value"), ("run", "flop"), ("reveal", "value")}
 BOOLS = {("verdict", "opened")}
 
-# contract section 6, Validity, with v2's roles (section 8): who may make what; the log party makes nothing
+# contract section 6, Validity, with v2's roles (sections 8 and 9): who may make what; the log party makes nothing.
+# A developer's vote is on amend proposals only: refused `role` where the pact cannot be amended.
 ROLES = {
-    "developer": {"sign", "report", "attest", "propose", "run", "ack", "sealed_report", "reveal"},
-    "monitor": {"sign", "report", "countersign", "propose", "vote", "cancel", "ack", "sealed_report", "verdict", "share"},
+    "developer": {"sign", "report", "attest", "propose", "run", "ack", "sealed_report", "reveal", "revoke", "vote"},
+    "monitor": {"sign", "report", "countersign", "propose", "vote", "cancel", "ack", "sealed_report", "verdict", "share",
+                "revoke"},
     "log": set(),
 }
 MONITOR_MAKES = {"countersign", "vote", "cancel", "verdict", "share"}
@@ -86,9 +99,9 @@ def refused(type_: str, body: Any) -> bool:
 
 # ---- the table is complete ----
 
-def test_the_table_has_the_contracts_thirteen_types_and_the_engine_one_handler_for_each() -> None:
+def test_the_table_has_the_contracts_fourteen_types_and_the_engine_one_handler_for_each() -> None:
     v1 = {"sign", "report", "countersign", "attest", "propose", "vote", "cancel", "run", "ack"}
-    assert set(TYPES) == set(VALID) == v1 | {"sealed_report", "verdict", "share", "reveal"}
+    assert set(TYPES) == set(VALID) == v1 | {"sealed_report", "verdict", "share", "reveal"} | {"revoke"}
     assert set(machine.HANDLERS) == set(TYPES)
 
 
@@ -138,12 +151,21 @@ def test_a_signed_statement_of_each_type_is_refused_role_unless_its_role_may_mak
         body = body | {"indicator": "uplift_percent", "subject": "lab-a"}
     pact, parties = (SEALED, SP) if type_ in V2 else (PACT, P)
     env = parties(party).sign(type_, body, T, seq=1)
-    if type_ in ROLES[role]:
+    if type_ in ROLES[role] and (type_, role) != ("vote", "developer"):
         assert check(env, pact).statement.type == type_
     else:
         with pytest.raises(Rejection) as e:
             check(env, pact)
         assert e.value.code == "role", e.value
+
+
+def test_a_developer_votes_only_where_the_pact_can_be_amended() -> None:
+    """Section 9: which proposal a developer's vote is on, the engine judges; a pact without amendment refuses it."""
+    vote = VALID["vote"]
+    assert check(Parties(AMENDABLE)("lab-a").sign("vote", vote, T, seq=1), AMENDABLE).statement.type == "vote"
+    with pytest.raises(Rejection) as e:
+        check(P("lab-a").sign("vote", vote, T, seq=1), PACT)
+    assert e.value.code == "role" and "cannot be amended" in e.value.detail
 
 
 def test_an_unknown_type_is_malformed() -> None:
@@ -159,6 +181,8 @@ def test_each_rows_model_takes_its_valid_body_and_its_optional_members(type_: st
     model = TYPES[type_].body
     assert isinstance(model.model_validate(VALID[type_]), model)
     assert isinstance(model.model_validate(VALID[type_] | OPTIONAL.get(type_, {})), model)
+    if type_ in OTHER_FORM:
+        assert isinstance(model.model_validate(OTHER_FORM[type_]), model)
 
 
 @pytest.mark.parametrize("type_", sorted(VALID))
@@ -167,14 +191,15 @@ def test_each_rows_model_refuses_an_extra_member_and_a_missing_one(type_: str) -
     assert refused(type_, full | {"note": "x"})
     for name in VALID[type_]:
         assert refused(type_, {k: v for k, v in VALID[type_].items() if k != name}), name
-    assert set(TYPES[type_].body.model_fields) == set(full), "VALID and OPTIONAL list every member"
+    assert set(TYPES[type_].body.model_fields) == set(full) | set(OTHER_FORM.get(type_, {})), \
+        "VALID, OPTIONAL and OTHER_FORM list every member"
 
 
 @pytest.mark.parametrize("type_", sorted(VALID))
 def test_each_rows_model_coerces_nothing(type_: str) -> None:
     """No bool or string for a number, no number or bool for text, no null for an optional member."""
-    full = VALID[type_] | OPTIONAL.get(type_, {})
-    for name, value in full.items():
+    forms = [VALID[type_] | OPTIONAL.get(type_, {}), *([OTHER_FORM[type_]] if type_ in OTHER_FORM else [])]
+    for full, name, value in ((f, n, v) for f in forms for n, v in f.items()):
         if (type_, name) in NUMBERS:
             wrong: list[Any] = [True, False, str(value), "1", None, [value]]
         elif (type_, name) in BOOLS:
@@ -204,7 +229,8 @@ def test_no_row_without_numbers_is_missed_by_the_coercion_test() -> None:
     ("countersign", "statement", "sha256:" + HEX),
     ("run", "flop", -1.0),
     ("run", "event", "Start"),
-    ("propose", "action", "amend"),  # v2 (section 9), not yet a row's member
+    ("propose", "action", "amend"),  # an amend proposal carries a pact, and no level
+    ("propose", "action", "Amend"),
     ("vote", "choice", "abstain"),
     ("vote", "proposal", ""),
     ("attest", "claim", ""),
@@ -235,6 +261,38 @@ def test_v2_rationale_on_proposals_and_votes() -> None:
         assert refused(type_, VALID[type_] | {"rationale": 5})
     for type_ in ("attest", "cancel", "ack"):
         assert refused(type_, VALID[type_] | {"rationale": "because"})
+
+
+def test_v2_amend_proposals_carry_the_new_text_and_no_level_or_party() -> None:
+    """Section 9: ``{"id", "action": "amend", "pact": base64, "rationale"?}``, the text at most 32 KiB decoded."""
+    amend = OTHER_FORM["propose"]
+    assert not refused("propose", amend)
+    assert refused("propose", amend | {"level": "pause"})
+    assert refused("propose", amend | {"party": "lab-a"})
+    assert refused("propose", {k: v for k, v in amend.items() if k != "pact"})
+    assert refused("propose", VALID["propose"] | {"pact": NEW_TEXT})  # a resume carries no pact
+    assert refused("propose", amend | {"pact": NEW_TEXT.rstrip("=") + "\n"})
+    assert refused("propose", amend | {"pact": "not base64!"})
+    assert not refused("propose", amend | {"pact": base64.b64encode(b"x" * 32 * 1024).decode()})
+    assert refused("propose", amend | {"pact": base64.b64encode(b"x" * (32 * 1024 + 1)).decode()})
+    # whether the text is a valid next version is the engine's to judge: the table takes any text
+    read_body("propose", amend | {"pact": base64.b64encode(b"not a pact").decode()}, "developer", T, AMENDABLE)
+
+
+@pytest.mark.parametrize("key,ok", [
+    (KEY, True),
+    ("x25519:" + SALT, True),  # a monitor's seal key
+    ("rsa:" + SALT, False),
+    ("ed25519:" + base64.b64encode(bytes(31)).decode(), False),
+    ("ed25519:" + base64.b64encode(bytes(33)).decode(), False),
+    ("ed25519:" + SALT.rstrip("="), False),
+    ("ed25519:" + SALT + "\n", False),
+    ("ED25519:" + SALT, False),
+    (SALT, False),
+    ("", False),
+])
+def test_v2_revoke_names_a_key_in_its_pact_form(key: str, ok: bool) -> None:
+    assert refused("revoke", VALID["revoke"] | {"key": key}) != ok
 
 
 json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
