@@ -31,6 +31,7 @@ class Indicator:
     points: list[tuple[int, float]]  # (time, value), the latest CHART_POINTS
     count: int
     red_lines: list[dict[str, Any]]  # {"id", "kind", "raise", "threshold"?, "words", "holds"}
+    sealed: bool = False  # v2: its values are sealed to the monitors; the page shows verdicts, never values
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,11 @@ def _judge(engine: Engine, pact: Pact, dev: str, now: int) -> list[Indicator]:
                                      f" (since {format_time(start)})")
                 else:
                     item["words"] = f"latest report is {word} {x:g}"
+            elif rl.kind == "doubling" and ind.sealed:
+                latest = ev[-1] if ev else None
+                item["words"] = (f"the monitors' agreed verdict on the latest assessed report ({format_time(latest.time)}): "
+                                 f"{latest.word(rl.id) or 'neither'}" if latest is not None else
+                                 "no assessed report since the last raise")
             elif rl.kind == "doubling":
                 assert rl.doubling_within is not None
                 inside = window(rl, ev, now)
@@ -121,7 +127,8 @@ def _judge(engine: Engine, pact: Pact, dev: str, now: int) -> list[Indicator]:
                                  f"; limit {limit:.0f} days")
             else:
                 assert rl.overdue is not None
-                last = series[-1].time if series else None
+                duty = engine.duty_series_for(dev, name)
+                last = duty[-1].time if duty else None
                 base = last if last is not None else engine.in_force_at
                 if base is None:
                     item["words"] = "no duty yet: the pact is not in force"
@@ -131,8 +138,8 @@ def _judge(engine: Engine, pact: Pact, dev: str, now: int) -> list[Indicator]:
                                      + (" (overdue now)" if due <= now else ""))
             judged.append(item)
         if series or judged:
-            pts = [(r.time, r.value) for r in series[-CHART_POINTS:]]
-            out.append(Indicator(dev, name, ind.unit, pts, len(series), judged))
+            pts = [] if ind.sealed else [(r.time, r.value) for r in series[-CHART_POINTS:]]
+            out.append(Indicator(dev, name, ind.unit, pts, len(series), judged, ind.sealed))
     return out
 
 
@@ -173,6 +180,7 @@ def gather(engine: Engine, pact: Pact, now: int, status: dict[str, Any] | None, 
     """Everything the page shows as of ``now``. Call with the engine's lock held."""
     now = max(now, engine.last_time or 0)
     view = engine.view(now)
+    pact = view.pact  # the version in force (contract section 9), whatever the server started with
     state = engine.state_at(now)
     timeline = list(view.timeline)
     indicators = []

@@ -57,10 +57,45 @@ def _agreement(facts: Facts, pact_href: str) -> str:
 <p>Pact <code>{_e(p.pact)}</code>, version {_e(p.version)}, digest <code class="digest">{_e(p.digest)}</code>.
 <a href="{_e(pact_href)}" download="pact.yaml">Download the exact pact file</a> (its SHA-256 is the digest).</p>
 <p>{force}</p>
+{_versions(s)}
 <h3>Bound developers</h3>{_none(bound)}
 <h3>Parties</h3><table><thead><tr><th scope="col">name</th><th scope="col">id</th><th scope="col">role</th></tr></thead>
 <tbody>{parties}</tbody></table>
 <details><summary>The pact in plain language</summary>{sections}</details></section>"""
+
+
+def _versions(s: dict[str, Any]) -> str:
+    """The chain of versions and the revoked keys (v2, section 9), when there is more than the first version."""
+    out = ""
+    if len(s.get("versions", [])) > 1:
+        rows = "".join(f"<li>version {_e(v['version'])}, digest <code class=\"digest\">{_e(v['digest'])}</code>"
+                       + (f", in force from <time>{_e(v['since'])}</time> by amend proposal at entry {_e(v['index'])}"
+                          if v["since"] else " (the first)") + "</li>" for v in s["versions"])
+        out += f"<h3>Versions</h3><ul>{rows}</ul>"
+    if s.get("revoked"):
+        rows = "".join(f"<li><code>{_e(r['party'])}</code> revoked <code>{_e(r['key'])}</code> at <time>{_e(r['at'])}</time>"
+                       f" (entry {_e(r['index'])})</li>" for r in s["revoked"])
+        out += f"<h3>Revoked keys</h3><ul>{rows}</ul>"
+    return out
+
+
+def _sealed(facts: Facts) -> str:
+    """Sealed reports and disputes (v2, section 8): who judged what, never a value that was not revealed."""
+    s = facts.state
+    if not s.get("sealed") and not any(i.sealed for i in facts.pact.indicators.values()):
+        return ""
+    rows = "".join(f"<tr><td>{_e(r['index'])}</td><td>{_e(r['subject'])}</td><td>{_e(r['indicator'])}</td>"
+                   f"<td><time>{_e(r['time'])}</time></td><td>{_e(r['state'])}</td><td>{_e(', '.join(r['verdicts']) or '-')}</td>"
+                   f"<td>{'sealed' if r['value'] is None else _e(r['value'])}</td></tr>" for r in s.get("sealed", [])[-200:])
+    disputes = [f"{_e(d['kind'])} on the report at entry {_e(d['index'])}, <time>{_e(d['at'])}</time>: "
+                f"{_e(', '.join(d['monitors']) or '-')}" for d in s.get("disputes", [])[-200:]]
+    return f"""<section id="sealed" aria-labelledby="h-sealed"><h2 id="h-sealed">Confidential reports</h2>
+<p class="muted">Their values are sealed to the monitors; the public sees a commitment and the monitors' verdicts
+by name. A value appears here only once its author reveals it.</p>
+<div class="scroll"><table><thead><tr><th scope="col">entry</th><th scope="col">about</th><th scope="col">indicator</th>
+<th scope="col">time</th><th scope="col">state</th><th scope="col">verdicts by</th><th scope="col">value</th></tr></thead>
+<tbody>{rows}</tbody></table></div>
+<h3>Disputes</h3>{_none(disputes)}</section>"""
 
 
 def _now(facts: Facts, rationales: dict[str, str]) -> str:
@@ -129,9 +164,11 @@ def _indicators(facts: Facts) -> str:
         title = f"{ind.indicator} reported about {ind.party}"
         judged = "".join(f"<li><b>{_e(r['id'])}</b> (raises to {_e(r['raise'])}{', this developer only' if r['scope'] == 'party' else ''}): "
                          f"{_e(r['words'])}{' — <strong>holds</strong>' if r.get('holds') else ''}</li>" for r in ind.red_lines)
-        latest = f"latest {ind.points[-1][1]:g} {_e(ind.unit)} at <time>{format_time(ind.points[-1][0])}</time>" if ind.points else "no report yet"
+        latest = (f"latest {ind.points[-1][1]:g} {_e(ind.unit)} at <time>{format_time(ind.points[-1][0])}</time>" if ind.points
+                  else "values sealed to the monitors: the page shows their verdicts, never a value" if ind.sealed
+                  else "no report yet")
         out.append(f"""<article class="indicator"><h3>{_e(ind.indicator)} <small>about {_e(ind.party)}</small></h3>
-<p>{latest}; {ind.count} report{'s' if ind.count != 1 else ''} counted.</p>
+<p>{latest}; {ind.count} report{'s' if ind.count != 1 else ''} {'assessed' if ind.sealed else 'counted'}.</p>
 {series_chart(title, ind.points, lines, start, facts.now)}
 {level_band(facts.timeline, facts.pact.levels, start, facts.now)}
 <ul>{judged or '<li>no red line reads it</li>'}</ul></article>""")
@@ -209,7 +246,7 @@ def render(facts: Facts, *, live: bool = True, api: bool = True, asset_prefix: s
 <span id="live-state"></span></p>
 <nav aria-label="sections"><a href="#now">Now</a> · <a href="#indicators">Indicators</a> · <a href="#trust">Trust</a> ·
 <a href="#log">Log</a> · <a href="#agreement">Agreement</a></nav></header>
-<main>{_now(facts, rationales or {})}{_trust(facts)}{_indicators(facts)}{_explorer(api)}{_agreement(facts, pact_href)}</main>
+<main>{_now(facts, rationales or {})}{_trust(facts)}{_indicators(facts)}{_sealed(facts)}{_explorer(api)}{_agreement(facts, pact_href)}</main>
 <script type="application/json" id="pp-data">{data}</script>
 <script src="{asset_prefix}page.js"></script></body></html>
 """
