@@ -89,6 +89,11 @@ def explain(pact: Pact) -> list[tuple[str, list[str]]]:
         text = f"{name} ({ind.unit}): {ind.description}. Reported by {who}, at least every {_days(ind.every)}"
         if ind.countersigned_by:
             text += "; it counts only once a monitor other than its author countersigns it"
+        if ind.sealed and ind.verdict_quorum is not None:
+            text += (f". Its values are sealed: only the monitors see them; the log shows a commitment, and a report "
+                     f"counts once {_quorum(ind.verdict_quorum, pact)} of the monitors judging it agree on their verdicts, "
+                     f"which they have {_days(pact.oversight.verdict_within)} to give (a developer whose reports are not "
+                     f"judged in time falls overdue)")
         indicators.append(text + ".")
     out.append(("What is measured", indicators))
     lines = []
@@ -123,7 +128,26 @@ def explain(pact: Pact) -> list[tuple[str, list[str]]]:
         f"Training infrastructure obeys a status signed by {o.status_quorum} monitors, each having replayed the "
         f"log itself; a status is valid for {_days(o.status_ttl)}.",
     ]))
+    out.append(("How it can change", _amendment(pact)))
     return out
+
+
+def _amendment(pact: Pact) -> list[str]:
+    a = pact.amendment
+    if a is None:
+        return ["It cannot be amended: a change makes a new pact, signed anew. A party may still revoke one of its own "
+                "keys at any time (a key may revoke itself or a key listed after it)."]
+    from .core.amendments import removal_quorum
+
+    lines = [f"An amendment carries the new text and needs the approval of {_quorum(a.approval, pact)}; it then "
+             f"waits {_days(a.timelock) if a.timelock else 'no time'} (a timelock) during which enough monitors may "
+             "cancel it, and takes effect only while the pact is in force.",
+             f"Dropping a party that signed, or changing its role, also needs {_quorum(removal_quorum(pact), pact)}, "
+             "counted without that party.",
+             "Levels, the first level, who the pact binds (effective) and who holds each key never change by "
+             "amendment; a party may revoke one of its own keys at any time (a key may revoke itself or a key listed "
+             "after it), and a revoked key never returns."]
+    return lines
 
 
 def _rules(pact: Pact) -> list[str]:
