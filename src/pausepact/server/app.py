@@ -28,6 +28,7 @@ from ..core.durations import format_time
 from ..log.store import is_database_error
 from ..log.writer import Accepted
 from .apidocs import mount_docs
+from .chain import mount_chain
 from .dashboard import mount_page
 from .metrics import Metrics
 from .models import ConsistencyProof, Entries, InclusionProof, Receipt, Refusal, SeqInfo, StatusCore, StatusSignature
@@ -295,5 +296,6 @@ def create_app(cfg: ServerConfig) -> FastAPI:
         return Response(metrics.render(), media_type=metrics.content_type)
 
     mount_page(app, service)  # the public page at /, its assets under /page/, the pact's bytes at /pact.yaml
+    mount_chain(app, service)  # GET /v1/amendments (evidence for guards following versions); GET /v1/pact if none above
 
     return app
