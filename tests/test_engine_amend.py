@@ -218,3 +218,27 @@ def test_the_verifier_follows_the_chain_from_the_first_version_and_refuses_a_rev
         assert failed.index == len(log.envelopes) - 1 and "unknown-key" in str(failed)
     else:
         raise AssertionError("a statement by a revoked key passed the verifier")
+
+
+def test_two_amendments_chain_and_each_statement_is_judged_by_the_version_at_its_time() -> None:
+    third_text = TIGHTER.replace("version: 2", "version: 3").replace("for: 60d", "for: 30d")
+    v3 = parsed(third_text)
+    log = world()
+    amend(log, TIGHTER, T0 + DAY)
+    log.parties("lab-b", 0)
+    under(log, V2)
+    amend(log, third_text, T0 + 5 * DAY, pid="a2")
+    at_v3 = T0 + 7 * DAY + 5
+    log.add("lab-b", "report", {"indicator": "ai_code_share", "value": 0.92, "measured_at": format_time(at_v3)}, at_v3)
+    log.add("lab-c", "report", {"indicator": "ai_code_share", "value": 0.92, "measured_at": format_time(at_v3 + 1)},
+            at_v3 + 1)  # names version 2 after version 3 took over
+    log.parties("lab-c").seq -= 1
+    under(log, v3)
+    log.add("lab-c", "report", {"indicator": "ai_code_share", "value": 0.92, "measured_at": format_time(at_v3 + 2)},
+            at_v3 + 2)
+    state = log.replay(at_v3 + 40 * DAY)
+    assert [v["version"] for v in state["versions"]] == [1, 2, 3] and state["pact_digest"] == v3.digest
+    assert [(r["index"], r["reason"]) for r in state["rejected"]] == [(len(log.entries) - 2, "wrong-pact")]
+    # version 3's `for: 30d` applies to the series carried over from version 2
+    tightened = [r for r in state["reasons"] if r["red_line"] == "models-write-the-code"]
+    assert tightened and tightened[0]["at"] == format_time(at_v3 + 30 * DAY)
