@@ -46,7 +46,7 @@ async function verifySig(rawKey, sig, message) {
 }
 
 /** The browser's verdict on a status envelope: {verdict: valid|expired|invalid|unknown|none, detail, signers, core}. */
-async function judgeStatus(env, now) {
+async function judgeStatus(env, now, clockName = "this browser's clock") {
   if (!env) return {verdict: "none", detail: "no signed status yet", signers: []};
   if (!window.crypto || !crypto.subtle) return {verdict: "unknown", detail: "cannot verify in this browser (no WebCrypto; pages must be served over HTTPS or from localhost)", signers: []};
   if (!(await ed25519Works())) return {verdict: "unknown", detail: "cannot verify in this browser: it has no WebCrypto Ed25519 and the fallback did not load", signers: []};
@@ -70,13 +70,27 @@ async function judgeStatus(env, now) {
     return {verdict: "invalid", detail: `valid signatures by ${signers.length} monitor(s) of this pact (${signers.join(", ") || "none"}); it needs ${need}` +
       (strangers.length ? `; ${strangers.length} signature(s) by keys that are not monitors' keys of this pact` : ""), signers, core};
   const expires = Date.parse(core.expires_at);
-  if (!(expires > now)) return {verdict: "expired", detail: `stale: expired at ${core.expires_at} by this browser's clock; signed by ${signers.join(", ")}`, signers, core};
-  return {verdict: "valid", detail: `signed by ${signers.join(", ")} (${need} needed), valid until ${core.expires_at} by this browser's clock` +
+  if (!(expires > now)) return {verdict: "expired", detail: `stale: expired at ${core.expires_at} by ${clockName}; signed by ${signers.join(", ")}`, signers, core};
+  return {verdict: "valid", detail: `signed by ${signers.join(", ")} (${need} needed), valid until ${core.expires_at} by ${clockName}` +
     (engine === "noble" ? " (checked with the page's own Ed25519 code: this browser has no WebCrypto Ed25519)" : ""), signers, core};
 }
 
+/** When statuses are judged: this browser's clock; on a rehearsal's server (GET /v1/clock says "rehearsal") the
+ * rehearsal's virtual clock, named as such: a rehearsal's statuses live in virtual time (docs/rehearse.md). */
+async function judgingClock() {
+  try {
+    const r = await fetch("/v1/clock", {cache: "no-store"});
+    if (r.ok) {
+      const c = await r.json(), t = c && c.clock === "rehearsal" && typeof c.now === "string" ? Date.parse(c.now) : NaN;
+      if (!isNaN(t)) return {now: t, name: "the rehearsal's virtual clock"};
+    }
+  } catch (e) { /* a static copy of the page, or no server: the browser's clock */ }
+  return {now: Date.now(), name: "this browser's clock"};
+}
+
 async function showStatus(env) {
-  const v = await judgeStatus(env, Date.now()), out = $("verdict");
+  const clock = await judgingClock();
+  const v = await judgeStatus(env, clock.now, clock.name), out = $("verdict");
   out.textContent = {valid: "VERIFIED", expired: "STALE (EXPIRED)", invalid: "INVALID", unknown: "CANNOT VERIFY", none: "NO STATUS"}[v.verdict];
   out.className = "verdict v-" + v.verdict; out.dataset.verdict = v.verdict;
   $("verdict-detail").textContent = " — " + v.detail + ".";
