@@ -130,30 +130,34 @@ def verify_step(old: Pact, step: Step) -> Pact:
     if body.text != step.text:
         raise fail(f"the amend proposal at entry {step.proposal.index} carries another text than the one served as {where} "
                    f"(digest {new.digest})")
-    counted: dict[str, Included] = {}
+    cp, why = checkpoint_problem(old, step.checkpoint)
+    if cp is None:
+        raise fail(str(why))
+    problem = _inclusion_problem(cp, step.proposal)
+    if problem is not None:
+        raise fail(f"the amend proposal (entry {step.proposal.index}) {problem}")
+    counted: dict[str, int] = {}
+    unproven: list[str] = []
     for vote in step.votes:
         try:
             ss = _statement(old, vote, "a vote", fail)
         except ChainError:
             continue  # a vote that does not verify is not counted; the quorum below says what is missing
-        content = ss.statement.content
-        party = ss.statement.party
-        if ss.statement.type == "vote" and isinstance(content, VoteBody) and content.proposal == body.id \
-                and content.choice == "yes" and vote.index > step.proposal.index \
-                and old.party_by_id[party].role == "monitor" and party not in counted:
-            counted[party] = vote
+        content, party = ss.statement.content, ss.statement.party
+        if ss.statement.type != "vote" or not isinstance(content, VoteBody) or content.proposal != body.id \
+                or content.choice != "yes" or vote.index <= step.proposal.index \
+                or old.party_by_id[party].role != "monitor" or party in counted:
+            continue
+        problem = _inclusion_problem(cp, vote)
+        if problem is None:
+            counted[party] = vote.index
+        else:
+            unproven.append(f"{party}'s vote (entry {vote.index}) {problem}")
     need = old.oversight.status_quorum
     if len(counted) < need:
-        raise fail(f"amendment {body.id!r} (entry {step.proposal.index}) has yes votes of {len(counted)} monitor(s) of version "
-                   f"{old.version} ({', '.join(sorted(counted)) or 'none'}); a guard follows an amendment only with yes votes "
-                   f"of status_quorum ({need}) monitors of the version it amends")
-    cp, why = checkpoint_problem(old, step.checkpoint)
-    if cp is None:
-        raise fail(str(why))
-    for what, entry in (("the amend proposal", step.proposal), *((f"{m}'s vote", v) for m, v in counted.items())):
-        problem = _inclusion_problem(cp, entry)
-        if problem is not None:
-            raise fail(f"{what} (entry {entry.index}) {problem}")
+        raise fail(f"amendment {body.id!r} (entry {step.proposal.index}) has proven yes votes of {len(counted)} monitor(s) of "
+                   f"version {old.version} ({', '.join(sorted(counted)) or 'none'}); a guard follows an amendment only with yes "
+                   f"votes of status_quorum ({need}) monitors of the version it amends" + (f"; {unproven[0]}" if unproven else ""))
     return new
 
 
