@@ -38,7 +38,8 @@ log = logging.getLogger("pausepact.server")
 MAX_BODY = 64 * 1024
 BODY_SECONDS = 10.0  # 64 KiB in 10 s is 6.5 KiB/s: any honest link; a held connection is freed soon
 STATUS_CODES = {"malformed": 400, "payload-type": 415, "too-large": 413, "bad-signature": 403, "unknown-key": 403,
-                "wrong-pact": 400, "bad-seq": 409, "bad-time": 400, "time-order": 409, "skew": 409, "role": 403, "body": 422}
+                "wrong-pact": 400, "bad-seq": 409, "bad-time": 400, "time-order": 409, "skew": 409, "role": 403, "body": 422,
+                "unavailable": 503}  # unavailable: no log key of the version in force (log.writer), nothing appended
 REFUSALS: dict[int | str, dict[str, Any]] = {code: {"model": Refusal} for code in (400, 403, 404, 408, 409, 413, 415, 422, 503)}
 UNAVAILABLE = "the log's database is unavailable; nothing was appended"
 INTERNAL = "an internal fault of the server (logged); nothing was appended"
@@ -173,7 +174,7 @@ def create_app(cfg: ServerConfig) -> FastAPI:
     @app.get("/v1/checkpoint", response_class=PlainTextResponse, responses={404: {"model": Refusal}})
     async def get_checkpoint(latest: Annotated[int, Query(ge=0, le=1)] = 0) -> Any:
         """The latest checkpoint carrying witness_quorum cosignatures (``?latest=1``: the newest, cosigned or not)."""
-        need = 0 if latest else cfg.pact.oversight.witness_quorum
+        need = 0 if latest else service.witness_quorum()
         cp = await service.read(lambda: service.read_store.checkpoint(None, need))
         if cp is None:
             return refuse(404, "not-found", "no checkpoint has enough cosignatures yet" if need else "no checkpoint yet")
@@ -249,7 +250,19 @@ def create_app(cfg: ServerConfig) -> FastAPI:
         count, error = await service.follow(service.guarded(service.add_status_signature), envelope)
         if error:
             return refuse(400, "malformed", error)
-        return {"signers": count, "quorum": cfg.pact.oversight.status_quorum}
+        return {"signers": count, "quorum": service.status_quorum()}
+
+    @app.get("/v1/pact", response_class=Response, responses={404: {"model": Refusal}, 200: {
+        "content": {"application/yaml": {}}, "description": "the pact's exact bytes; header Pausepact-Digest"}})
+    async def get_pact(version: Annotated[int | None, Query(ge=1, le=2**53)] = None) -> Response:
+        """The text of the version of the pact in force now (``?version=N``: any version of its chain), exactly as
+        signed, with its digest in the ``Pausepact-Digest`` header (contract v2, section 9)."""
+        found = await service.follow(service.pact_text, version)
+        if found is None:
+            return refuse(404, "not-found", f"the pact has no version {version} in force yet")
+        text, digest, number = found
+        return Response(text, media_type="application/yaml",
+                        headers={"Pausepact-Digest": digest, "Pausepact-Version": str(number), "Cache-Control": "no-store"})
 
     @app.get("/v1/seq", response_model=SeqInfo, responses=REFUSALS)
     async def get_seq(keyid: Annotated[str, Query(pattern="^[0-9a-f]{64}$")]) -> Any:

@@ -16,6 +16,14 @@
   itself just verify on the way in (entries of other replicas, or written to
   the database behind the server's back): a forged entry is listed in
   ``rejected``, never presented as genuine.
+- **Versions** (contract v2, section 9; module ``versions``): the checkers judge envelopes against
+  the first version; the writer asks the engine (``_lookback``) to judge each again under the version
+  in force at its time, first applying to the engine any entry it lacks that may change that judgement
+  (an amend vote, a revocation: the writer stores what it holds right after such a statement). Each
+  checkpoint is signed with a ``log`` key of the version in force at its last entry (``ServerConfig.
+  later_keys`` holds the keys of later versions); cosignatures and status signatures count for the
+  monitors of the version they fall under, never by a key revoked within their tree. ``pact`` is the
+  version in force; ``first`` the first one, which names the log.
 - **Snapshots**: the follower keeps a durable snapshot of its engine with the
   tree it covers (every ``snapshot_every`` entries or ``snapshot_seconds``); a
   restart loads it and replays only the rest. Snapshots are signed with the log
@@ -46,17 +54,19 @@ from ..clock import Clock
 from ..core import merkle
 from ..core.canonical import canonical
 from ..core.durations import format_time, parse_time
-from ..core.engine import Engine, status_core
+from ..core.engine import Engine, light_state, status_core
 from ..core.engine import snapshot as engine_snapshot
 from ..core.notes import Note, NoteError, parse_checkpoint, parse_note, verify_cosignature
 from ..core.pact import Pact
 from ..core.rejection import Rejection
 from ..core.statements import SignedStatement
 from ..core.status import StatusError, decode_core, signing_monitors, status_envelope
-from ..log.checking import Checked, EnvelopeChecker, decode_one
+from ..keyfiles import public_raw
+from ..log.checking import Checked, EnvelopeChecker, check_one, decode_one
 from ..log.store import Snapshot, is_database_error, open_store
 from ..log.store.base import MAX_INDEX
 from ..log.writer import DEFAULT_MAX_LEAD, LogWriter, Result
+from . import versions
 from .notify import Notifier, Webhook, ledger_path, observe
 from .snapshot_seal import log_keys, seal, unseal
 
@@ -83,6 +93,7 @@ class ServerConfig:
     notify: list[Webhook] = field(default_factory=list)  # webhooks told of events (server.notify)
     notify_ledger: str | None = None  # delivered ids (default: beside a SQLite store, else in the working directory)
     notify_options: dict[str, Any] = field(default_factory=dict)  # Notifier keywords (tests: shorter retries)
+    later_keys: list[Ed25519PrivateKey] = field(default_factory=list)  # log keys of later versions of the pact
 
 
 class Unavailable(Exception):
@@ -142,14 +153,14 @@ class Hub:
 class LogService:
     def __init__(self, cfg: ServerConfig) -> None:
         self.cfg = cfg
-        self.pact = cfg.pact
+        self.first = cfg.pact
         self.clock = cfg.clock
         self.checker = EnvelopeChecker(cfg.pact, cfg.pact_bytes, cfg.workers)
         self.write_store = open_store(cfg.store_url)
         self.write_store.bind_clock(cfg.clock.discrete)  # a rehearsal's store and a real log's never mix
         self.writer = LogWriter(self.write_store, cfg.pact, cfg.log_key, self.checker, lookback=self._lookback,
-                                max_skew=cfg.max_skew,
-                                max_lead=cfg.max_lead)
+                                max_skew=cfg.max_skew, max_lead=cfg.max_lead, settles=versions.settles,
+                                version_at=self._version_at, later_keys=cfg.later_keys)
         self.read_store = open_store(cfg.store_url)  # HTTP reads: entries, proofs, checkpoints, statuses
         self.follow_store = open_store(cfg.store_url)  # the follower: engine catch-up, status cores, signatures
         self.follow_checker = EnvelopeChecker(cfg.pact, cfg.pact_bytes, cfg.workers)  # entries the writer did not check
@@ -159,6 +170,8 @@ class LogService:
         # entries this process's writer verified on the way in, until the follower applies them
         self._verified: dict[int, SignedStatement] = {}
         self._voids: OrderedDict[int, str] = OrderedDict()  # recent void entries: the 201 answer names them
+        self._side_events: list[tuple[str, Any]] = []  # entry events of entries the writer applied (engine_lock)
+        self._settling_mark = -1  # the last entry this writer appended after which versions may differ
         self._applied = 0
         self._progress = asyncio.Event()
         self._state_cache: tuple[int, int, bytes] | None = None
@@ -181,6 +194,11 @@ class LogService:
         if cfg.notify:
             where = cfg.notify_ledger or ledger_path(cfg.store_url, cfg.pact.digest)
             self.notifier = Notifier(cfg.notify, self._notable, Path(where), **cfg.notify_options)
+
+    @property
+    def pact(self) -> Pact:
+        """The version of the pact in force (as far as the engine has applied the log)."""
+        return self.engine.pact
 
     # -------------------------------------------------------------- lifecycle
 
@@ -222,28 +240,61 @@ class LogService:
         await self.queue.put((envelope, fut))
         return await fut
 
-    def _lookback(self, ss: SignedStatement, earlier: Sequence[SignedStatement]) -> Rejection | None:
-        """The writer asks, before appending ``ss``: would the engine reject it on what the log holds (v2)?
+    def _lookback(self, checked: Checked, envelope: Any, earlier: Sequence[SignedStatement]) -> Checked:
+        """The writer asks, before appending: is ``checked`` valid on what the log holds (v2)?
 
-        The engine may lag the store: entries it has not applied yet are read from the writer's own store
-        (only for the statement types that look back, which are rare). Several servers writing one
-        PostgreSQL log can still race here; a monitor then names the entry (docs/server.md).
+        The version in force at its time judges it again (``versions.judged``): the engine is first brought
+        up to the log's head when an entry it lacks may change that judgement. For the statement types whose
+        Validity looks back (rare), entries the engine has not applied yet are read from the writer's own store.
+        Several servers writing one PostgreSQL log can still race here; a monitor then names the entry
+        (docs/server.md).
         """
-        if ss.statement.type not in LOOKBACK_TYPES:
-            return None
         with self.engine_lock:
+            mark = max([self._settling_mark, *(i for i, ss in self.writer.appended if versions.settles(ss))])
+            if mark >= self.engine.size:
+                self._apply_from_writer()
+            checked = versions.judged(self.engine, checked, envelope)
+            if not isinstance(checked, SignedStatement) or checked.statement.type not in LOOKBACK_TYPES:
+                return checked
             applied = self.engine.size
             head = self.write_store.size()
-            unapplied = [decode_one(json.loads(e.leaf), self.pact) for e in self.write_store.entries(applied, head)] \
+            unapplied = [decode_one(json.loads(e.leaf), self.first) for e in self.write_store.entries(applied, head)] \
                 if head > applied else []
             known = [u for u in unapplied if isinstance(u, SignedStatement)]
-            return self.engine.lookback_problem(ss, [*known, *earlier])
+            problem = self.engine.lookback_problem(checked, [*known, *earlier])
+            return checked if problem is None else problem
+
+    def _version_at(self, t: int) -> Pact:
+        """The version in force for an entry timed ``t`` (the writer signs its checkpoint with that version's log key)."""
+        with self.engine_lock:
+            return versions.version_in_force(self.engine, t).pact
+
+    def _apply_from_writer(self) -> None:
+        """Writer thread, holding ``engine_lock``: apply every stored entry the engine lacks (the follower skips them)."""
+        head = self.write_store.size()
+        mine = dict(self.writer.appended)
+        for e in self.write_store.entries(self.engine.size, head):
+            envelope = json.loads(e.leaf)
+            ss = self._verified.get(e.index) or mine.get(e.index)
+            checked: Checked = ss if ss is not None and ss.leaf == e.leaf else check_one(envelope, self.first)
+            self._apply_entry(e.index, checked, envelope, self._side_events)
+
+    def _apply_entry(self, index: int, checked: Checked, envelope: Any, events: list[tuple[str, Any]]) -> None:
+        """Apply one entry to the engine (caller holds ``engine_lock``); note its void reason and its event."""
+        voids = len(self.engine.void_h)
+        # a refusal against the first version may be overturned by the version in force (section 9)
+        self.engine.apply(index, checked, envelope if isinstance(checked, Rejection) else None)
+        if len(self.engine.void_h) > voids:
+            self._voids[index] = self.engine.void[-1]["reason"]
+        events.append(("entry", {"index": index, "envelope": envelope}))
 
     def _append(self, envs: list[Any], now: int) -> tuple[list[Result], str | None]:
         """The writer thread's work: append, and hand what it verified to the follower."""
         results = self.writer.append(envs, now)
         for ss in self.writer.appended:
             self._verified[ss[0]] = ss[1]
+            if versions.settles(ss[1]):
+                self._settling_mark = max(self._settling_mark, ss[0])
         return results, self.writer.last_checkpoint
 
     async def _writer_loop(self) -> None:
@@ -340,12 +391,12 @@ class LogService:
         if snap is None:
             return
         why = self._unfit(snap)
-        engine_bytes = unseal(log_keys(self.pact), snap) if why is None else None
+        engine_bytes = unseal(self._snapshot_keys(), snap) if why is None else None
         if why is None and engine_bytes is None:
             why = "it is not signed by this pact's log key"
         if engine_bytes is not None:
             try:
-                engine = engine_snapshot.load(self.pact, engine_bytes)
+                engine = engine_snapshot.load(self.first, engine_bytes)
                 if engine.size != snap.size:
                     why = f"it decodes to {engine.size} entries, not {snap.size}"
             except Exception as e:  # noqa: BLE001 - a damaged snapshot costs a full replay, never the server
@@ -355,12 +406,18 @@ class LogService:
             return
         with self.engine_lock:
             self.engine = engine
+            self._side_events.clear()  # (entries the writer applied to the engine replaced are applied again)
         self._snapshot_size = snap.size
         log.info("engine restored from its snapshot at %d entries", snap.size)
 
+    def _snapshot_keys(self) -> list[bytes]:
+        """Keys whose seal a snapshot may carry: the first version's log keys, and every log key this server holds
+        (after an amendment that changed the log key, its operator may hold only the new one)."""
+        return [*log_keys(self.first), *(public_raw(k) for k in (self.cfg.log_key, *self.cfg.later_keys))]
+
     def _unfit(self, snap: Snapshot) -> str | None:
         """Why a stored snapshot cannot be this log's (None: it may be, if its seal verifies)."""
-        if snap.pact_digest != self.pact.digest:
+        if snap.pact_digest != self.first.digest:
             return f"it is of pact {snap.pact_digest}"
         if not 0 < snap.size <= self.follow_store.size():
             return f"it covers {snap.size} entries and the log has {self.follow_store.size()}"
@@ -381,7 +438,7 @@ class LogService:
             with self.engine_lock:
                 data = engine_snapshot.dump(self.engine)
             root = merkle.root(self.follow_store.node, size)
-            self.follow_store.put_snapshot(seal(self.cfg.log_key, self.pact.digest, size, root, data))
+            self.follow_store.put_snapshot(seal(self.cfg.log_key, self.first.digest, size, root, data))
         except Exception as e:  # a snapshot is an optimisation: failing one never stops the follower
             log.warning("could not keep an engine snapshot at %d entries (%s); next try in %gs",
                         size, type(e).__name__, self.cfg.snapshot_seconds)
@@ -417,14 +474,16 @@ class LogService:
                 break
             checked = self._checked(batch)
             with self.engine_lock:
+                events.extend(self._side_events)  # entries the writer applied come first: they are earlier
+                self._side_events.clear()
                 for e, c in zip(batch, checked, strict=True):
-                    voids = len(self.engine.void)
-                    self.engine.apply(e.index, c)
-                    if len(self.engine.void) > voids:
-                        self._voids[e.index] = self.engine.void[-1]["reason"]
-                    events.append(("entry", {"index": e.index, "envelope": json.loads(e.leaf)}))
+                    if e.index >= self.engine.size:
+                        self._apply_entry(e.index, c, json.loads(e.leaf), events)
             while len(self._voids) > 10000:
                 self._voids.popitem(last=False)
+        with self.engine_lock:
+            events.extend(self._side_events)
+            self._side_events.clear()
         if len(self._verified) > 20000:  # verified by the writer, but read here before it said so: stale now
             for index in [i for i in list(self._verified) if i < self.engine.size]:
                 self._verified.pop(index, None)
@@ -476,7 +535,7 @@ class LogService:
 
     def _maybe_propose(self) -> list[tuple[str, Any]]:
         now = self.clock.now()
-        ttl = self.pact.oversight.status_ttl
+        ttl = self.pact.oversight.status_ttl  # (staleness only: a core's expiry follows the version in force at issued_at)
         with self.engine_lock:
             state = self.engine.state_at(max(now, self.engine.last_time or now), light=True)
         changed = self.proposed is None or self._summary(state) != self._summary(self.proposed)
@@ -495,7 +554,8 @@ class LogService:
         with self.engine_lock:
             if self.engine.size != size:
                 return events
-            state = self.engine.state_at(issued, light=True)
+            view = self.engine.view(issued)
+            state, ttl = light_state(view, issued), view.pact.oversight.status_ttl
         core = status_core(state, merkle.root(self.follow_store.node, size), issued, ttl)
         self.proposed, self._proposed_ticks = core, self.clock.ticks()
         self.judged = (now, size)
@@ -530,22 +590,35 @@ class LogService:
         return run
 
     def add_status_signature(self, envelope: Any) -> tuple[int, str | None]:
-        """Merge one monitor's signature into its core's candidate; returns (signers, error)."""
+        """Merge one monitor's signature into its core's candidate; returns (signers, error).
+
+        A core names the version in force at its ``as_of``: it is checked against that version, and signatures
+        count for that version's monitors, never by a key revoked within its tree (section 9)."""
         try:
-            core, payload = decode_core(envelope, self.pact)  # every member checked, types and formats included
+            core, payload = decode_core(envelope)
         except StatusError as e:
             return 0, str(e)
         if not isinstance(envelope["signatures"], list) or len(envelope["signatures"]) != 1:
             return 0, "send exactly one valid monitor signature"
         size = core["tree_size"]
-        if not size <= min(MAX_INDEX, self.follow_store.size()):
+        if not isinstance(size, int) or not 0 <= size <= min(MAX_INDEX, self.follow_store.size()):
             return 0, "core for a tree this log does not have"
+        self._settle_to(size)
+        with self.engine_lock:
+            pact = versions.version_named(self.engine, str(core["pact_digest"]), self.clock.now())
+            revoked = versions.revoked_within(self.engine, size)
+        if pact is None:
+            return 0, "core names a pact_digest that is no version of this log's pact"
+        try:
+            core = decode_core(envelope, pact)[0]  # every member checked, types and formats included
+        except StatusError as e:
+            return 0, str(e)
         as_of = parse_time(core["as_of"])
         if core["root_hash"] != merkle.root(self.follow_store.node, size).hex():
             return 0, "core names a root this log does not have"
-        signers = signing_monitors(envelope, payload, self.pact)  # one signature: one verification
+        signers = signing_monitors(versions.without_revoked(envelope, revoked), payload, pact)  # one verification
         if len(signers) != 1:
-            return 0, "send exactly one valid monitor signature"
+            return 0, "send exactly one valid monitor signature (of a monitor of the version the core names, by a key not revoked)"
         digest = hashlib.sha256(payload).hexdigest()
         with self.follow_store.write():
             existing = self.follow_store.status_candidate(digest)
@@ -553,12 +626,32 @@ class LogService:
             if all(s["keyid"] != envelope["signatures"][0]["keyid"] for s in sigs):
                 sigs.append(envelope["signatures"][0])
             merged = status_envelope(core, sigs)
-            count = len(signing_monitors(merged, payload, self.pact))
+            count = len(signing_monitors(versions.without_revoked(merged, revoked), payload, pact))
             text = json.dumps(merged, separators=(",", ":"))
             self.follow_store.put_status_candidate(digest, as_of, text)
-            if count >= self.pact.oversight.status_quorum:
+            if count >= pact.oversight.status_quorum:
                 self.follow_store.put_status(size, as_of, text)
         return count, None
+
+    def _settle_to(self, size: int) -> None:
+        """Follower thread: the engine has applied at least ``size`` entries (their events are published later)."""
+        if self.engine.size < size:
+            events = self._catch_up(size)
+            with self.engine_lock:
+                self._side_events[:0] = events
+
+    def pact_text(self, version: int | None = None) -> tuple[bytes, str, int] | None:
+        """``GET /v1/pact``: (text, digest, version number) of version ``version`` (None: the one in force now)."""
+        with self.engine_lock:
+            now = max(self.clock.now(), self.engine.clock or 0)
+            return versions.pact_text(self.engine, self.cfg.pact_bytes, now, version)
+
+    def witness_quorum(self) -> int:
+        """The witness_quorum of the version in force (``GET /v1/checkpoint`` serves checkpoints that reach it)."""
+        return self.pact.oversight.witness_quorum
+
+    def status_quorum(self) -> int:
+        return self.pact.oversight.status_quorum
 
     def latest_status(self) -> dict[str, Any] | None:
         text = self.read_store.latest_status()
@@ -566,14 +659,22 @@ class LogService:
 
     # -------------------------------------------------------------- cosignatures
 
-    def _monitor_keys(self, monitor: str) -> list[bytes]:
-        return [raw for pid, raw in self.pact.key_owner.values() if pid == monitor]
+    def _cosigning(self, size: int) -> tuple[Pact, frozenset[str]]:
+        """The version whose monitors cosign the checkpoint of ``size`` entries (the one in force at its last
+        entry) and the keyids revoked within that tree (they count for no cosignature)."""
+        self._settle_to(size)
+        last = self.follow_store.entries(size - 1, size) if size else []
+        t = versions.leaf_time(last[0].leaf) if last else None
+        with self.engine_lock:
+            pact = versions.version_in_force(self.engine, t).pact if t is not None else self.first
+            return pact, versions.revoked_within(self.engine, size)
 
     def add_cosignature(self, body: bytes) -> tuple[int, str | None]:
         """Merge valid monitor cosignatures into the stored checkpoint of that size; returns (cosigners, error).
 
         At most one signature line per monitor party is verified, so a request costs at most one
-        verification per monitor key, whatever it carries.
+        verification per monitor key, whatever it carries. The monitors are those of the version in force at
+        the tree's last entry, their keys less those revoked within the tree.
         """
         try:
             note = parse_note(body)
@@ -588,18 +689,19 @@ class LogService:
         merged = parse_note(stored[1])
         if merged.text != note.text:
             return 0, "the cosigned checkpoint differs from this log's checkpoint of that size"
+        pact, revoked = self._cosigning(cp.size)
         added = 0
         seen: set[str] = set()
         for sig in note.signatures:
-            if sig.name not in self.pact.monitors or sig.name in seen or sig in merged.signatures:
+            if sig.name not in pact.monitors or sig.name in seen or sig in merged.signatures:
                 continue
             seen.add(sig.name)
             single = Note(note.text, (sig,))
-            if any(verify_cosignature(single, sig.name, k) is not None for k in self._monitor_keys(sig.name)):
+            if any(verify_cosignature(single, sig.name, k) is not None for k in versions.monitor_keys(pact, sig.name, revoked)):
                 merged = merged.with_signature(sig)
                 added += 1
-        cosigners = [m for m in self.pact.monitors
-                     if any(verify_cosignature(merged, m, k) is not None for k in self._monitor_keys(m))]
+        cosigners = [m for m in pact.monitors
+                     if any(verify_cosignature(merged, m, k) is not None for k in versions.monitor_keys(pact, m, revoked))]
         if not added:
             return len(cosigners), "no new valid monitor cosignature"
         with self.follow_store.write():
