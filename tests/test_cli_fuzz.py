@@ -93,11 +93,19 @@ def _invocations() -> list[tuple[str, list[str]]]:
         add(f"collect lm-eval {f}", "collect", "lm-eval", ph(f))
         add(f"collect metr {f}", "collect", "metr", ph(f))
         add(f"replay entries {f}", "replay", "--pact", "{pact}", ph(f)) if f in ("adir", "missing") else None
+        add(f"replay seal key {f}", "replay", "--pact", "{pact}", "{empty}", "--seal-key", ph(f))
+        add(f"diff old {f}", "diff", ph(f), "{pact}")
+        add(f"diff new {f}", "diff", "{pact}", ph(f))
+        add(f"amend check new {f}", "amend", "check", ph(f), "--pact", "{pact}")
+        add(f"amend check pact {f}", "amend", "check", "{pact}", "--pact", ph(f))
+        add(f"amend check earlier {f}", "amend", "check", "{pact}", "--pact", "{pact}", "--earlier", ph(f))
+        add(f"rehearse {f}", "rehearse", ph(f)) if f not in ("empty",) else None
     for k in BAD_KEYS:
         add(f"statement key {k}", "statement", "sign", "--pact", "{pact}", "--as", "aisi", "--key", ph(k), "--seq", "1")
         add(f"submit key {k}", "submit", "sign", "--server", NOWHERE, "--pact", "{pact}", "--as", "aisi", "--key", ph(k))
         add(f"cosign key {k}", "cosign", "{garbage}", "--pact", "{pact}", "--as", "aisi", "--key", ph(k))
         add(f"monitor key {k}", "monitor", "--server", NOWHERE, "--pact", "{pact}", "--as", "aisi", "--key", ph(k), "--once")
+        add(f"reveal key {k}", "reveal", "--index", "0", "--server", NOWHERE, "--pact", "{pact}", "--as", "lab-a", "--key", ph(k))
         if k != "log":  # the log's own key is right for these: they would run
             add(f"append key {k}", "append", "{empty}", "--pact", "{pact}", "--key", ph(k), "--store", "sqlite:///{dir}/k.db")
             add(f"serve key {k}", "serve", "--pact", "{pact}", "--key", ph(k), "--store", "sqlite:///{dir}/s.db", "--port", "9")
@@ -166,6 +174,11 @@ def _invocations() -> list[tuple[str, list[str]]]:
     add("backtest pact is garbage", "backtest", "{garbage}", "--series", "{garbage}")
     add("backtest no series", "backtest", "{pact}")
     add("backtest bad sweep", "backtest", "{pact}", "--series", "{garbage}", "--sweep", "x.y=1:0:0")
+    add("reveal no target", "reveal", "--server", NOWHERE, "--pact", "{pact}", "--as", "lab-a", "--key", "{lab-a}")
+    add("reveal by a monitor", "reveal", "--index", "0", "--server", NOWHERE, "--pact", "{pact}", "--as", "aisi", "--key", "{aisi}")
+    add("rehearse speed zero", "rehearse", "{garbage}", "--speed", "0")
+    add("serve clock", "serve", "--pact", "{pact}", "--key", "{log}", "--clock", "sundial")
+    add("amend check unamendable", "amend", "check", "{pact}", "--pact", "{pact}")
     return [r for r in rows if r is not None]
 
 
@@ -226,7 +239,7 @@ def test_every_command_is_in_the_table() -> None:
         return set().union(*(leaves(c, f"{path} {n}") for n, c in subs.items()))
 
     every = leaves(typer.main.get_command(app), "")
-    tested = {" ".join(argv[:2]) if argv[0] in ("log", "collect") else argv[0] for _, argv in TABLE}
+    tested = {" ".join(argv[:2]) if argv[0] in ("log", "collect", "amend") else argv[0] for _, argv in TABLE}
     assert every - tested <= {"schema"}, every - tested  # schema takes no input
 
 
@@ -242,7 +255,7 @@ def test_hostile_invocations_of_the_installed_program(w: dict[str, str], argv: l
 
 # commands that only read: any arguments at all are safe to throw at them
 # (none that talks to a server: random text must never become a host to connect to)
-READERS = ["check", "digest", "explain", "replay", "timeline", "verify", "statement", "schema",
+READERS = ["check", "digest", "explain", "replay", "timeline", "verify", "statement", "schema", "diff", "amend check",
            "collect lm-eval", "collect metr", "collect inspect", "--version", "--help"]
 
 
