@@ -14,12 +14,14 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import httpx
 
 from ..core.canonical import JsonError, strict_loads
 from ..core.notes import Note, NoteError, parse_note, verify_note
+from ..core.pact import Pact
 from ..core.status import StatusError, check_core
 from ..errors import PausepactError
 from ..party.client import PactClient
@@ -41,8 +43,11 @@ class ServerFault(PausepactError):
 class Feed:
     """Reads of one round, through ``client``'s HTTP connection (so a test may swap the client)."""
 
-    def __init__(self, client: PactClient, deadline: float = 60.0) -> None:
+    def __init__(self, client: PactClient, deadline: float = 60.0, versions: Sequence[Pact] = ()) -> None:
+        """``versions``: the versions of the pact a core may name and whose log keys may sign a checkpoint (contract
+        v2, section 9; default: the client's pact); the monitor judges which one applies once it has the entries."""
         self.client, self.http, self.pact, self.deadline = client, client.http, client.pact, deadline
+        self.versions = list(versions) or [client.pact]
 
     # ------------------------------------------------------------ plumbing
 
@@ -94,7 +99,8 @@ class Feed:
             answer = strict_loads(body)
             if not isinstance(answer, dict) or "core" not in answer:
                 raise ServerFault("GET /v1/status/core: the answer is not an object with a core")
-            return check_core(answer["core"], self.pact)
+            named = answer["core"].get("pact_digest") if isinstance(answer["core"], dict) else None
+            return check_core(answer["core"], next((v for v in self.versions if v.digest == named), self.versions[-1]))
         except (JsonError, StatusError) as e:
             raise ServerFault(f"GET /v1/status/core: {e}") from None
 
@@ -107,7 +113,7 @@ class Feed:
             note = parse_note(body)
         except (NoteError, UnicodeDecodeError) as e:
             raise ServerFault(f"GET /v1/checkpoint: not a signed note ({e})") from None
-        keys = [raw for pid, raw in self.pact.key_owner.values() if pid == self.pact.log_party.id]
+        keys = [raw for v in self.versions for pid, raw in v.key_owner.values() if pid == v.log_party.id]
         if not any(verify_note(note, self.pact.origin, k) for k in keys):
             raise ServerFault("GET /v1/checkpoint: the note is not signed by the pact's log key")
         return note

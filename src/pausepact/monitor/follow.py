@@ -24,6 +24,14 @@ Each ``step()`` (one round):
 
 Each mark is written to the state file before the signature leaves the monitor.
 
+Across versions (contract v2, section 9): the replay starts from the first version and follows the
+amendments and revocations in the log. An entry the first version refuses but a later one may accept is
+judged when the engine applies it (an entry the engine rejects is evidence: Alarm), and every entry of a
+checkpoint's tree is applied before it is cosigned. A checkpoint is cosigned only when signed by the log
+key of the version in force at its last entry, and a core only when it names the version in force at its
+``as_of``; both are signed only while this monitor is a monitor of that version with a key not revoked
+(otherwise it signs nothing and says why, once).
+
 Evidence against the log operator (a fork, a rollback below the mark, an entry
 that fails Validity, a malformed signed checkpoint, an entry with no canonical
 form) raises ``Alarm``: the alarm is written to the state file, and a monitor with
@@ -34,6 +42,9 @@ answers) raise ``ServerFault``: a warning; nothing is signed that round.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -45,14 +56,17 @@ from ..clock import Clock
 from ..core import merkle
 from ..core.canonical import JsonError, canonical
 from ..core.durations import format_time, parse_time
-from ..core.engine import Engine, status_core
-from ..core.notes import Checkpoint, Note, NoteError, cosign, parse_checkpoint
+from ..core.engine import Engine, light_state, status_core
+from ..core.engine.versions import RECHECKED
+from ..core.keys import keyid
+from ..core.notes import Checkpoint, Note, NoteError, cosign, parse_checkpoint, verify_note
+from ..core.pact import Pact
 from ..core.sequence import Sequencer
 from ..core.statements import Rejection, SignedStatement
 from ..core.status import status_envelope, status_signature
 from ..errors import PausepactError
 from ..keyfiles import public_raw
-from ..log.checking import check_one
+from ..log.checking import Checked, check_one
 from ..party.client import PactClient
 from .feed import Feed, ServerFault
 from .state import MonitorState
@@ -95,7 +109,8 @@ class Monitor:
         self.roots: dict[int, bytes] = {0: merkle.EMPTY_ROOT}
         self.times: dict[int, int] = {}                       # entry index -> its statement time (recent entries)
         self.sequence = Sequencer()                           # Validity's per-key seq and time order, at fetch time
-        self.pending: list[tuple[int, SignedStatement]] = []  # fetched and judged, not yet applied to the engine
+        self.pending: list[tuple[int, Checked, Any]] = []  # fetched (with the envelope), not yet applied to the engine
+        self.refusals: set[str] = set()  # why this monitor may not sign, each said once
         self.signed_cores: set[bytes] = set()
         self.cosigned: set[int] = set()
         self.judge = Judge(client, party, key, seal_keys, state, clock) if seal_keys else None
@@ -149,8 +164,28 @@ class Monitor:
         self.sequence = Sequencer()
         self.pending = []
 
+    def _versions(self) -> list[Pact]:
+        """The versions a core may name or whose log key may sign a checkpoint: the chain the replay followed, and a
+        queued amendment's version (its checkpoints may come before this monitor has the entries that execute it)."""
+        queued = [p.new_pact for p in self.engine.open.values() if p.action == "amend" and p.new_pact is not None]
+        return [*(v.pact for v in self.engine.versions), *queued]
+
+    def _may_sign(self, pact: Pact) -> str | None:
+        """Why this monitor may not sign as a monitor of ``pact`` with its key (None: it may); warned once."""
+        kid = keyid(self.public)
+        why = None
+        if pact.key_owner.get(kid, ("",))[0] != self.party or self.party not in pact.monitors:
+            why = f"its key is not a key of monitor {self.party} in version {pact.version} of the pact"
+        elif kid in self.engine.revoked_ids:
+            why = f"its key {kid[:16]}... was revoked: it signs nothing more with it (give it a current key)"
+        if why is not None and why not in self.refusals:
+            self.refusals.add(why)
+            log.warning("%s: signs nothing: %s", self.party, why)
+            self.record(f"signs nothing: {why}")
+        return why
+
     def _round(self) -> dict[str, Any]:
-        feed = Feed(self.client, self.request_deadline)
+        feed = Feed(self.client, self.request_deadline, self._versions())
         core = feed.proposed_core()
         note = feed.checkpoint()
         cp = self._judge_checkpoint(feed, note)
@@ -162,6 +197,9 @@ class Monitor:
         did: dict[str, Any] = {}
         if core is not None:
             did["status"] = self._consider_core(feed, core)
+        if ready is None:  # every entry of its tree judged by the engine (Validity across versions) first
+            self._apply(cp.size)
+            ready = self._judge_signer(cp, note)
         did["checkpoint"] = self._cosign(feed, note, cp) if ready is None else ready
         self._apply(self.tree.size)
         if self.judge is not None and self.engine.size >= cp.size:  # judged on the whole log it was shown
@@ -217,6 +255,20 @@ class Monitor:
                               f"to {mine.hex()}: the log shows different histories (not consistent)", note.render())
         return None
 
+    def _judge_signer(self, cp: Checkpoint, note: Note) -> str | None:
+        """None when the checkpoint is signed by a log key of the version in force at its last entry and this monitor
+        may cosign as a monitor of that version; else why not (a warning: nothing is cosigned)."""
+        t = self.times.get(cp.size - 1)
+        if t is None or self.engine.size < cp.size:
+            return "not judged (older than what this monitor keeps)"
+        pact = self.engine.version_at(t).pact
+        if not any(verify_note(note, pact.origin, raw) for pid, raw in pact.key_owner.values() if pid == pact.log_party.id):
+            log.warning("%s: checkpoint %d is not signed by the log key of version %d, in force at its last entry",
+                        self.party, cp.size, pact.version)
+            return f"refused: not signed by the log key of version {pact.version}, in force at its last entry"
+        why = self._may_sign(pact)
+        return None if why is None else f"refused: {why}"
+
     def _cosign(self, feed: Feed, note: Note, cp: Checkpoint) -> str:
         if cp.size in self.cosigned:
             return "already cosigned"
@@ -261,6 +313,14 @@ class Monitor:
                 raise self._alarm(f"the entries served recompute to root {root.hex()} at size {size}, not to the root "
                                   f"{mark_root} of the {what}: the log is not consistent with what this monitor signed")
         checked = check_one(envelope, self.pact)
+        if isinstance(checked, Rejection) and checked.code in RECHECKED and self.pact.amendment is not None:
+            # a later version may accept it: the engine judges it when it applies it (an Alarm if it rejects it)
+            t_claimed = _claimed_time(envelope)
+            if t_claimed is not None:
+                self._after_status(index, t_claimed, leaf)
+                self.times[index] = t_claimed
+                self.pending.append((index, checked, envelope))
+                return
         try:
             if isinstance(checked, Rejection):
                 raise checked
@@ -270,23 +330,38 @@ class Monitor:
                               "operator", leaf.decode()) from None
         self.sequence.accept(checked)
         t = checked.statement.t
+        self._after_status(index, t, leaf)
+        self.times[index] = t
+        self.pending.append((index, checked, envelope))
+
+    def _after_status(self, index: int, t: int, leaf: bytes) -> None:
+        """Alarm when entry ``index``, outside the tree of a status this monitor signed, is timed before its as_of."""
+        st = self.state
         if index >= st.status_size and st.status_issued_at is not None and t < parse_time(st.status_issued_at):
             raise self._alarm(f"entry {index} is timed {format_time(t)}, before the as_of {st.status_issued_at} of the status "
                               f"this monitor signed for tree size {st.status_size} (contract section 3)", leaf.decode())
-        self.times[index] = t
-        self.pending.append((index, checked))
 
     def _apply(self, upto: int) -> None:
-        """Apply judged entries to the engine up to ``upto`` (exclusive)."""
+        """Apply judged entries to the engine up to ``upto`` (exclusive); Alarm on an entry the engine rejects."""
         done = 0
-        for index, checked in self.pending:
+        for index, checked, envelope in self.pending:
             if index >= upto:
                 break
-            if index >= self.engine.size:
-                self.engine.apply(index, checked)
-                if self.judge is not None:
-                    self.judge.take(index, checked, self.engine)
             done += 1
+            if index < self.engine.size:
+                continue
+            if isinstance(checked, Rejection):  # the version in force at its time judges it (section 9)
+                checked = self.engine._in_version(checked, envelope)
+            before = len(self.engine.rejected_h)
+            self.engine.apply(index, checked)
+            if len(self.engine.rejected_h) > before:
+                del self.pending[:done]
+                why = list(self.engine.rejected_h)[-1]
+                self._forget_replay()  # (the engine holds the entry; a cleared alarm replays from the start)
+                raise self._alarm(f"the log contains entry {index}, which fails Validity ({why['reason']}: {why['detail']}): "
+                                  "evidence against the log operator", canonical(envelope).decode())
+            if self.judge is not None and isinstance(checked, SignedStatement):
+                self.judge.take(index, checked, self.engine)
         del self.pending[:done]
 
     # ------------------------------------------------------------------ the status core
@@ -316,10 +391,12 @@ class Monitor:
             return f"refused: issued_at is before the time of entry {size - 1}, the last of its tree"
         self._apply(size)
         try:
-            own = status_core(self.engine.state_at(issued, light=True), self.roots[size], issued,
-                              self.pact.oversight.status_ttl)
+            view = self.engine.view(issued)  # the version in force at issued_at: its digest, ttl and monitors
+            own = status_core(light_state(view, issued), self.roots[size], issued, view.pact.oversight.status_ttl)
         except ValueError as e:  # a state as of a moment the engine has passed
             return f"refused: {e}"
+        if (why := self._may_sign(view.pact)) is not None:
+            return f"refused: {why}"
         if canonical(own) != payload:
             log.error("%s: refusing a status core that differs from its own replay: %s vs %s", self.party, core, own)
             return "refused: differs from this monitor's replay"
@@ -351,6 +428,14 @@ class Monitor:
                               f"{format_time(next_time)}: an older prefix of the log presented as current",
                               canonical(core).decode())
         return refusal
+
+
+def _claimed_time(envelope: Any) -> int | None:
+    """The ``time`` an envelope's statement claims, or None when it cannot be read (the entry is then judged at once)."""
+    try:
+        return parse_time(json.loads(base64.b64decode(envelope["payload"], validate=True))["time"])
+    except (KeyError, TypeError, ValueError, binascii.Error):
+        return None
 
 
 __all__ = ["Alarm", "ForkDetected", "Monitor", "ServerFault"]

@@ -1,7 +1,8 @@
 """A Python client of the pact server (contract section 4).
 
 ``PactClient`` submits statements (picking the next seq itself and re-signing
-when the log's clock says its time is too early), reads entries, proofs,
+when the log's clock says its time is too early, or, refused ``wrong-pact`` once the
+pact was amended, after following the chain of versions: ``follow_versions``), reads entries, proofs,
 checkpoints, the state and the signed status, and verifies what it reads
 against the pinned pact: a status that fails ``core.status.verify_status`` is
 refused, so a stale or forged status from the server is caught.
@@ -15,6 +16,7 @@ members), raises ``ClientError`` and nothing else.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import time
@@ -23,9 +25,11 @@ from typing import Any
 
 import httpx
 
+from ..core.amendments import chain_step_problems
 from ..core.durations import is_time, parse_time
 from ..core.notes import NoteError, parse_note, verify_note
 from ..core.pact import Pact
+from ..core.pactfile import parse_pact
 from ..core.status import AcceptedStatus, StatusError, verify_status
 from ..errors import PausepactError
 from .signer import Signer
@@ -54,6 +58,7 @@ class PactClient:
         """``timeout``: the total seconds any one call may take, retries included; ``retry_unavailable``: the first
         backoff (doubling) before retrying a ``503``."""
         self.pact = pact
+        self.chain = [pact]  # the versions followed so far, oldest first (``follow_versions``); ``pact`` is the last
         self.timeout, self.retry_unavailable = timeout, retry_unavailable
         self.http = httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout, transport=transport or DeadlineTransport())
 
@@ -175,10 +180,64 @@ class PactClient:
                 elif e.error == "bad-seq":
                     seq, t2 = self.next_seq(signer)
                     t = max(t, t2)
-                else:
-                    raise
+                elif not (e.error == "wrong-pact" and self.follow_versions(signer)):
+                    raise  # (after following an amendment: the same seq, naming the version in force)
         assert last is not None
         raise last
+
+    # ------------------------------------------------------------ versions (contract v2, section 9)
+
+    def pact_version(self, version: int | None = None) -> bytes:
+        """The exact text of version ``version`` of the pact (None: the one in force), from ``GET /v1/pact``."""
+        return self._request("GET", "/v1/pact", params={} if version is None else {"version": version})
+
+    def follow_versions(self, signer: Signer | None = None) -> bool:
+        """Switch to the version in force on the server when it follows, in the chain, the version this client holds.
+
+        The server's state names the chain (``versions``); each later version's text is fetched from
+        ``/v1/pact?version=N`` and must have the digest the chain names and follow the one before
+        (``core.amendments.chain_step_problems``). ``signer``, if given, then signs under the version in force
+        (its key's seq goes on). Returns True when it switched; False when the server's version in force is the
+        one held. ClientError when the chain cannot be followed (a text that does not match, a key no longer
+        listed for the signer's party)."""
+        state = self.state()
+        chain, digest = state.get("versions"), state.get("pact_digest")
+        if digest == self.pact.digest or not isinstance(chain, list):
+            return False
+        digests = [v.get("digest") if isinstance(v, dict) else None for v in chain]
+        if self.pact.digest not in digests or digest not in digests:
+            raise ClientError(f"the server's chain of versions does not hold the pact this client holds "
+                              f"({self.pact.digest}) before the one in force ({digest})", "wrong-pact")
+        if digests.index(digest) < digests.index(self.pact.digest):
+            return False  # this client holds a later version than the server has in force: nothing to follow
+        current, followed = self.pact, []
+        for step in chain[digests.index(self.pact.digest) + 1:digests.index(digest) + 1]:
+            number = step.get("version")
+            if not isinstance(number, int) or isinstance(number, bool):
+                raise self._bad("/v1/state", "has a version that is not an integer")
+            text = self.pact_version(number)
+            got = "sha256:" + hashlib.sha256(text).hexdigest()
+            if got != step.get("digest"):
+                raise ClientError(f"/v1/pact?version={number}: the text's digest {got} is not the one the chain names "
+                                  f"({step.get('digest')})", "malformed")
+            new, diagnostics = parse_pact(text)
+            problems = [v.message for v in chain_step_problems(current, new)] if new is not None else \
+                [d.message for d in diagnostics if d.severity == "error"][:1]
+            if new is None or problems:
+                raise ClientError(f"/v1/pact?version={number} does not follow version {current.version}: "
+                                  f"{(problems or ['not a valid pact'])[0]}",
+                                  "malformed")
+            current = new
+            followed.append(new)
+        if signer is not None:
+            owner = current.key_owner.get(signer.keyid)
+            if owner is None or owner[0] != signer.party:
+                raise ClientError(f"version {current.version} of the pact no longer lists this key for {signer.party}: "
+                                  "sign with one of the keys it lists", "unknown-key")
+            signer.pact = current
+        self.chain.extend(followed)
+        self.pact = current
+        return True
 
     # ------------------------------------------------------------ reads
 
@@ -209,7 +268,8 @@ class PactClient:
             note = parse_note(text)
         except (UnicodeDecodeError, NoteError) as e:
             raise ClientError(f"server sent a malformed checkpoint: {e}", "malformed") from None
-        keys = [raw for pid, raw in self.pact.key_owner.values() if pid == self.pact.log_party.id]
+        # a log key of any version followed: which one signs depends on the tree's last entry (monitors judge that)
+        keys = [raw for v in self.chain for pid, raw in v.key_owner.values() if pid == v.log_party.id]
         if not any(verify_note(note, self.pact.origin, k) for k in keys):
             raise ClientError("server sent a checkpoint not signed by the pact's log key", "bad-signature")
         return text
