@@ -53,12 +53,14 @@ from typing import Any, Literal
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ...clock import Clock, ClockMismatch, check_server
+from ...core.chain import ChainError, Step, accept_status, named_digest
 from ...core.durations import format_time
 from ...core.pact import Pact
-from ...core.status import DEFAULT_MAX_SKEW, AcceptedStatus, verify_status
+from ...core.status import DEFAULT_MAX_SKEW, AcceptedStatus, StatusError
 from ...errors import PausepactError
 from ..client import ClientError, PactClient
 from ..signer import Signer
+from .chain import fetch_steps
 from .decision import FailPolicy, Held, StopKind, Verdict, judge
 from .state import GuardState, GuardStateError, default_state_dir
 
@@ -126,24 +128,17 @@ class Guard:
     def __init__(self, server: str, pact: Pact | str | Path, party: str, key: Ed25519PrivateKey | str | Path, *,
                  fail: FailPolicy | None = None, clock: Clock | None = None, heartbeat_every: float = 60.0,
                  poll_every: float = 2.0, use_events: bool = True, state_dir: Path | str | None = None,
-                 max_skew: int = DEFAULT_MAX_SKEW, request_timeout: float = 10.0, stall_after: float = 10.0) -> None:
+                 max_skew: int = DEFAULT_MAX_SKEW, request_timeout: float = 10.0, stall_after: float = 10.0,
+                 chain_retry: float = 30.0) -> None:
         """``state_dir``: where the durable memory and outbox live (default: the user's data directory; with a
         simulated ``clock`` and no ``state_dir``, in this process only, since simulated times are not comparable; on a
-        rehearsal's clock, in the rehearsal's folder, never in the real guards' memory)."""
+        rehearsal's clock, in the rehearsal's folder, never in the real guards' memory). ``chain_retry``: seconds
+        before the evidence for a version that could not be followed is fetched again."""
         from ... import keyfiles
         from ...pactio import load_pact
 
         self.pact = pact if isinstance(pact, Pact) else load_pact(Path(pact))
-        if party not in self.pact.developers:
-            raise GuardStateError(f"{party!r} is not a developer of pact {self.pact.pact!r}")
-        k = key if isinstance(key, Ed25519PrivateKey) else keyfiles.read_private_key(Path(key))
-        self.signer = Signer(self.pact, party, k)
-        self.party = party
-        self.client = PactClient(server, self.pact, timeout=request_timeout)
         self.clock = clock or Clock()
-        self.fail = fail
-        self.heartbeat_every, self.poll_every, self.use_events = heartbeat_every, poll_every, use_events
-        self.max_skew, self.stall_after = max_skew, stall_after
         simulated = clock is not None and clock.start is not None
         root = Path(state_dir) if state_dir is not None else None if simulated else default_state_dir()
         if self.clock.dial is not None:  # a rehearsal's virtual times must never enter the real rollback memory
@@ -154,6 +149,25 @@ class Guard:
                                       "not in the real guards' memory: give another --state-dir")
         self.state = GuardState(root, self.pact.pact, party)
         self.state.floor()  # an unreadable memory refuses the guard now, not at the first status
+        pinned = self.state.pinned(self.pact)  # a newer version an earlier guard of this party followed to
+        self._earlier: set[str] = set()  # digests of versions this guard followed on from
+        if pinned is not None:
+            log.info("pinned to pact version %d (%s), followed by an earlier guard of %s; the pact file given is "
+                     "version %d", pinned[0].version, pinned[0].digest, party, self.pact.version)
+            self._earlier.add(self.pact.digest)
+            self.pact = pinned[0]
+        if party not in self.pact.developers:
+            raise GuardStateError(f"{party!r} is not a developer of pact {self.pact.pact!r}")
+        k = key if isinstance(key, Ed25519PrivateKey) else keyfiles.read_private_key(Path(key))
+        self.signer = Signer(self.pact, party, k)
+        self.party = party
+        self.client = PactClient(server, self.pact, timeout=request_timeout)
+        self.fail = fail
+        self.heartbeat_every, self.poll_every, self.use_events = heartbeat_every, poll_every, use_events
+        self.max_skew, self.stall_after, self.chain_retry = max_skew, stall_after, chain_retry
+        self.unfollowed: str | None = None  # why statuses of a newer version could not be followed (None: they could)
+        self._chain_failed: dict[str, tuple[float, str]] = {}  # digest -> (monotonic second to retry at, why)
+        self._chain_lock = threading.Lock()  # one chain followed at a time: steps begin at the version pinned
         self.held: Held | None = None
         self._lock = threading.Lock()
         self._submit = threading.Lock()  # one statement at a time: the seq of this guard's key is shared
@@ -178,7 +192,23 @@ class Guard:
 
     def offer(self, envelope: Any) -> bool:
         """Consider a status envelope; keep it if it verifies and is not older than any status accepted before
-        (in this process or, durably, by this party's guards on this host). Never raises."""
+        (in this process or, durably, by this party's guards on this host). A status naming a newer version of the
+        pact is accepted only once the chain of amendments to it is proven (``core.chain``); the guard then pins
+        that version, durably. Never raises."""
+        digest = named_digest(envelope)
+        if digest is None or digest == self.pact.digest:
+            return self._accept(envelope, [])
+        with self._chain_lock:  # only here does the pinned version change
+            try:
+                steps = self._evidence(digest) if digest != self.pact.digest else []
+            except (ChainError, StatusError) as e:
+                if isinstance(e, ChainError):
+                    self._cannot_follow(digest, str(e))
+                log.warning("ignoring a status: %s", e)
+                return False
+            return self._accept(envelope, steps)
+
+    def _accept(self, envelope: Any, steps: list[Step]) -> bool:
         try:
             with self._lock:
                 size, issued = self.state.floor()
@@ -186,14 +216,57 @@ class Guard:
                 if held is not None:
                     size, issued = max(size, held.status.tree_size), max(issued, held.status.issued_at)
                 floor = AcceptedStatus(size, issued, 0, {}) if (size, issued) != (0, 0) or held is not None else None
-                accepted = verify_status(envelope, self.pact, self.clock.now(), floor, self.max_skew)
+                accepted, pact = accept_status(envelope, self.pact, steps, self.clock.now(), floor, self.max_skew)
+                if pact.digest != self.pact.digest:
+                    self._follow_to(pact, steps[-1].text)
                 self.state.remember(accepted.tree_size, accepted.issued_at)
                 self.held = Held(accepted, self.clock.ticks())
         except Exception as e:  # any failure means "not a valid status", never a dead thread
+            if isinstance(e, ChainError):
+                self._cannot_follow(named_digest(envelope) or "", str(e))
             log.warning("ignoring a status: %s", e)
             return False
         self._changed.set()
         return True
+
+    def _evidence(self, digest: str) -> list[Step]:
+        """The chain of amendments from the pinned version to the one with ``digest``, fetched (ChainError if it
+        cannot be, StatusError for a version this guard already followed on from)."""
+        if digest in self._earlier:
+            raise StatusError("the status is for an earlier version of the pact than the one this guard follows")
+        failed = self._chain_failed.get(digest)
+        if failed is not None and time.monotonic() < failed[0]:
+            raise ChainError(failed[1])
+        return fetch_steps(self.client, self.pact, digest)
+
+    def _cannot_follow(self, digest: str, why: str) -> None:
+        if len(self._chain_failed) > 64:  # a server naming ever new digests is not remembered without bound
+            self._chain_failed.clear()
+        self._chain_failed[digest] = (time.monotonic() + self.chain_retry, why)
+        message = (f"statuses name a version of the pact this guard cannot follow from version {self.pact.version}: {why}; "
+                   "it fails by its policy until re-pinned by hand (give --pact the version to follow, once checked)")
+        if message != self.unfollowed:
+            log.error("%s", message)
+        self.unfollowed = message
+        self._changed.set()
+
+    def _follow_to(self, pact: Pact, text: bytes) -> None:
+        """Pin ``pact`` (proven to follow the pinned version), durably, and sign and read under it from now on."""
+        if self.party not in pact.developers:
+            raise ChainError(f"version {pact.version} of the pact no longer lists {self.party!r} as a developer")
+        self.state.pin(pact, text)
+        log.warning("following the pact from version %d to version %d (%s): its amendments are proven by the monitors "
+                    "and witnesses of the versions they amend", self.pact.version, pact.version, pact.digest)
+        self._earlier.add(self.pact.digest)
+        self.pact = pact
+        self.client.pact = pact
+        owner = pact.key_owner.get(self.signer.keyid)
+        if owner is not None and owner[0] == self.party:
+            self.signer.pact = pact  # the key keeps its seq across versions
+        else:
+            log.error("this guard's key is no key of %s in version %d of the pact: the log will refuse its declarations; "
+                      "restart it with a key the new version lists", self.party, pact.version)
+        self.unfollowed = None
 
     def refresh(self) -> bool:
         """Poll the server once; False if it did not answer with a valid status. Never raises."""
@@ -208,7 +281,7 @@ class Guard:
     def verdict(self, flop: float, now: int | None = None, mono: float | None = None) -> Verdict:
         """The decision for a run of ``flop`` under the status held (``guard.decision.judge``)."""
         return judge(self.held, self.party, flop, self.policy_for(flop), self.clock.now() if now is None else now,
-                     self.clock.ticks() if mono is None else mono)
+                     self.clock.ticks() if mono is None else mono, self.unfollowed)
 
     def judge(self, flop: float, now: int) -> tuple[bool, str, StopKind | None]:
         """(must stop, why, kind) for a run of ``flop`` at ``now`` under the status held."""

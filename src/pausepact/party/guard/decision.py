@@ -39,12 +39,15 @@ class Verdict:
     kind: StopKind | None = None
 
 
-def judge(held: Held | None, party: str, flop: float, policy: FailPolicy, now: int, mono: float) -> Verdict:
+def judge(held: Held | None, party: str, flop: float, policy: FailPolicy, now: int, mono: float,
+          unfollowed: str | None = None) -> Verdict:
     """Must a run of ``flop`` by ``party`` stop at ``now`` (wall) / ``mono`` (monotonic) under ``held``?
 
     No status, or an expired one, is "no valid status": the run stops when failing closed and
     continues (with that reason) when failing open. A valid status stops the run when the pact is
-    in force and the party's ``max_training_flop`` is below ``flop``.
+    in force and the party's ``max_training_flop`` is below ``flop``. ``unfollowed`` says why statuses
+    of a newer version could not be accepted (a chain of amendments the guard cannot follow); it is
+    part of the reason when there is no valid status.
     """
     if held is None or held.expired(now, mono):
         if held is None:
@@ -54,6 +57,8 @@ def judge(held: Held | None, party: str, flop: float, policy: FailPolicy, now: i
         else:
             what = ("the last valid status expired: its ttl has passed since it was received "
                     "(this host's clock reads earlier than its expires_at)")
+        if unfollowed:
+            what = f"{what}; {unfollowed}"
         if policy == "closed":
             return Verdict(True, f"{what}; failing closed", "no-status")
         return Verdict(False, f"{what}; failing open: continuing")

@@ -8,6 +8,9 @@
   run's ``stop`` is written here before its ``start`` is sent, and removed once the log
   has the stop (or the start was definitely refused), so the stop of a run whose guard
   died, or whose start's answer was lost, is sent by the next guard that starts.
+- **Pin** (``<party>.pin-<hash of origin>.json``): the newest version of the pact this party's guards
+  followed by a verified chain of amendments (contract section 9), with its exact text; a guard
+  started later with an older pact file pins this one instead (docs/guard.md).
 - **Run holds** (``<party>.run-<hash of run id>.lock``): a guard holds its run's lock file
   (``flock``) while the run lives; the kernel drops it when the guard dies, even by
   SIGKILL. A queued ``stop`` is sent by another guard only when it can take that hold,
@@ -22,6 +25,7 @@ share them safely.
 
 from __future__ import annotations
 
+import base64
 import fcntl
 import hashlib
 import json
@@ -35,6 +39,9 @@ from typing import Any
 import platformdirs
 
 from ...core.durations import format_time, is_time, parse_time
+from ...core.keys import b64decode_strict
+from ...core.pact import Pact, pact_digest
+from ...core.pactfile import parse_pact
 from ...errors import PausepactError
 
 
@@ -57,6 +64,7 @@ class GuardState:
         self._floor = (0, 0)
         self._outbox: list[dict[str, Any]] = []
         self._held: dict[str, int | None] = {}  # run id -> fd of its lock file (None: in this process only)
+        self._pin: dict[str, Any] | None = None  # the pin, when kept in this process only
 
     # ------------------------------------------------------------ files
 
@@ -140,6 +148,42 @@ class GuardState:
             if new != disk:
                 self._write(".json", {"tree_size": new[0], "issued_at": format_time(new[1])})
             self._floor = new
+
+    # ------------------------------------------------------------ pin
+
+    def _pin_suffix(self, origin: str) -> str:
+        return f".pin-{hashlib.sha256(origin.encode()).hexdigest()[:16]}.json"
+
+    def pinned(self, given: Pact) -> tuple[Pact, bytes] | None:
+        """The version a guard of this party followed to, for ``given``'s pact and origin, when it is newer than
+        ``given`` (a pact file named by hand that is as new or newer wins: that is re-pinning by hand)."""
+        if self.folder is None:
+            pin = self._pin
+        else:
+            with self._locked():
+                pin = self._read(self._pin_suffix(given.origin))
+        if pin is None:
+            return None
+        path = self._path(self._pin_suffix(given.origin)) if self.folder is not None else "the guard's pin"
+        try:
+            text = b64decode_strict(pin["text"]) if isinstance(pin, dict) else b""
+            pact, _ = parse_pact(text) if isinstance(pin, dict) else (None, [])
+        except (TypeError, KeyError, ValueError):
+            pact, text = None, b""
+        if pact is None or pact_digest(text) != pin.get("digest") or pact.pact != given.pact or pact.origin != given.origin:
+            raise GuardStateError(f"{path}: not a pin of pact {given.pact!r} (a valid text of its origin and its digest); "
+                                  "repair it, or remove it and give the version to follow with --pact")
+        return (pact, text) if pact.version > given.version else None
+
+    def pin(self, pact: Pact, text: bytes) -> None:
+        """Keep ``pact`` (whose exact bytes are ``text``) as the version this party's guards follow, durably."""
+        pin = {"pact": pact.pact, "origin": pact.origin, "version": pact.version, "digest": pact.digest,
+               "text": base64.b64encode(text).decode("ascii")}
+        if self.folder is None:
+            self._pin = pin
+            return
+        with self._locked():
+            self._write(self._pin_suffix(pact.origin), pin)
 
     # ------------------------------------------------------------ outbox
 
