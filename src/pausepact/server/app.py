@@ -309,6 +309,6 @@ def create_app(cfg: ServerConfig) -> FastAPI:
         return Response(metrics.render(), media_type=metrics.content_type)
 
     mount_page(app, service)  # the public page at /, its assets under /page/, the pact's bytes at /pact.yaml
-    mount_chain(app, service)  # GET /v1/amendments (evidence for guards following versions); GET /v1/pact if none above
+    mount_chain(app, service)  # GET /v1/amendments: where the evidence for an amendment is (guards following versions)
 
     return app

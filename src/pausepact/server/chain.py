@@ -2,16 +2,12 @@
 
 ``GET /v1/amendments?version=M`` answers, for a version M reached by an amendment,
 ``{"version", "digest", "since", "proposal", "votes", "checkpoint"}``: the log index of the amend
-proposal, the indices of the first ``yes`` vote on it by each monitor of version M-1 (in log
+proposal, the index of the first ``yes`` vote on it by each monitor of version M-1 (in log
 order, up to the amendment's ``executes_at``), and the smallest checkpoint covering them that is
 signed with version M-1's log key and cosigned by ``witness_quorum`` monitors of version M-1
-(``null`` while there is none). The server is not trusted: a guard fetches those entries and
+(``null`` while there is none; at most 50,000 checkpoint sizes after the last vote are tried). The server is not trusted: a guard fetches those entries and
 their inclusion proofs and checks everything itself (``core.chain``); this only saves it reading
 the log. ``404 not-found`` for a version that is not (yet) in the chain, or the first version.
-
-``GET /v1/pact`` (contract section 9: the text of the version in force, ``?version=N`` any
-version, ``application/yaml`` with ``Pausepact-Digest``) is added here only when the app has no
-such route of its own.
 
 Answers for executed amendments never change once a checkpoint is found, so they are cached.
 """
@@ -23,12 +19,13 @@ import json
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Query
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse
 
 from ..core.chain import checkpoint_problem
 from ..core.durations import format_time, parse_time
 from ..core.engine.versions import Version
 from ..core.pact import Pact
+from . import versions
 from .service import LogService
 
 CHUNK = 1000  # entries read at a time while looking for votes
@@ -42,9 +39,7 @@ def _refuse(status: int, error: str, detail: str) -> JSONResponse:
 def _versions(service: LogService) -> list[Version]:
     """The chain as of the log's clock (an amendment due by now has executed, even with no entry since)."""
     with service.engine_lock:
-        engine = service.engine
-        now = max(service.clock.now(), engine.last_time or 0, engine.clock or 0)
-        return list(engine.view(now).versions)
+        return versions.settled_versions(service.engine, service.clock.now())
 
 
 def _statement(leaf: bytes) -> dict[str, Any] | None:
@@ -66,9 +61,8 @@ def locate(service: LogService, old: Pact, new: Version) -> dict[str, Any]:
     pid = proposal["body"].get("id") if proposal else None
     votes: list[int] = []
     seen: set[str] = set()
-    end = size = store.size()
-    start = new.index + 1
-    while start < size and end == size:
+    size, start, done = store.size(), new.index + 1, False
+    while start < size and not done:
         for e in store.entries(start, min(size, start + CHUNK)):
             st = _statement(e.leaf)
             if st is None:
@@ -77,19 +71,20 @@ def locate(service: LogService, old: Pact, new: Version) -> dict[str, Any]:
                 late = parse_time(st["time"]) > new.since
             except (KeyError, TypeError, ValueError):
                 continue
-            if late:  # from here on the new version is in force: its checkpoints are not the old monitors'
-                end = e.index
+            if late:  # from here on the new version is in force: no vote on the amendment follows
+                done = True
                 break
             party, body = st.get("party"), st["body"]
             if st.get("type") == "vote" and party in old.monitors and party not in seen and st.get("pact_digest") == old.digest \
-                    and body.get("proposal") == pid:
-                seen.add(party)  # a party's second vote on a proposal is void
-                if body.get("choice") == "yes":
-                    votes.append(e.index)
+                    and body.get("proposal") == pid and body.get("choice") == "yes":
+                seen.add(party)  # (unchecked here: a guard verifies each vote, and what it cannot see is documented)
+                votes.append(e.index)
         start += CHUNK
+    # the smallest checkpoint covering them that version M-1's log key signed and its witnesses cosigned: usually
+    # one whose tree ends before executes_at; a later one serves as well when enough of those witnesses cosigned it
     checkpoint = None
     low = max([new.index, *votes]) + 1
-    for at in range(low, min(end, low + MAX_CHECKPOINT_SCAN - 1) + 1):
+    for at in range(low, min(size, low + MAX_CHECKPOINT_SCAN - 1) + 1):
         cp = store.checkpoint(at, 1)
         if cp is not None and checkpoint_problem(old, cp[1])[0] is not None:
             checkpoint = cp[1]
@@ -99,7 +94,7 @@ def locate(service: LogService, old: Pact, new: Version) -> dict[str, Any]:
 
 
 def mount_chain(app: FastAPI, service: LogService) -> None:
-    """Add ``GET /v1/amendments`` (and ``GET /v1/pact`` when the app has none) to ``app``."""
+    """Add ``GET /v1/amendments`` to ``app``."""
     cache: dict[int, dict[str, Any]] = {}
 
     @app.get("/v1/amendments", responses={404: {"description": "no such amended version"}})
@@ -116,19 +111,6 @@ def mount_chain(app: FastAPI, service: LogService) -> None:
         if answer["checkpoint"] is not None:
             cache[version] = answer
         return answer
-
-    if any(getattr(r, "path", None) == "/v1/pact" for r in app.routes):
-        return
-
-    @app.get("/v1/pact", response_class=Response, responses={200: {"content": {"application/yaml": {}}}, 404: {}})
-    async def get_pact(version: Annotated[int | None, Query(ge=1, le=2**31)] = None) -> Any:
-        """The text of the version in force (``?version=N``: any version of the chain), with ``Pausepact-Digest``."""
-        chain = await service.follow(_versions, service)
-        v = chain[-1] if version is None else next((x for x in chain if x.version == version), None)
-        if v is None:
-            return _refuse(404, "not-found", f"this log has no version {version} of the pact")
-        text = v.text if v.text is not None else service.cfg.pact_bytes
-        return Response(text, media_type="application/yaml", headers={"Pausepact-Digest": v.digest})
 
 
 __all__ = ["locate", "mount_chain"]

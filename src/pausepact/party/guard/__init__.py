@@ -259,7 +259,10 @@ class Guard:
                     "and witnesses of the versions they amend", self.pact.version, pact.version, pact.digest)
         self._earlier.add(self.pact.digest)
         self.pact = pact
-        self.client.pact = pact
+        if all(v.digest != pact.digest for v in self.client.chain):  # the client may have followed on its own
+            self.client.chain.append(pact)
+        if self.client.pact.version < pact.version:
+            self.client.pact = pact
         owner = pact.key_owner.get(self.signer.keyid)
         if owner is not None and owner[0] == self.party:
             self.signer.pact = pact  # the key keeps its seq across versions
