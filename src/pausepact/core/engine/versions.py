@@ -395,8 +395,11 @@ EXPIRY = 30 * 86400
 
 
 def _payload_time(envelope: Any) -> int | None:
-    """The ``time`` a statement envelope's payload claims, or None when it cannot be read."""
+    """The ``time`` a statement envelope's payload claims (the envelope as an object, or its JSON bytes or text),
+    or None when it cannot be read."""
     try:
+        if isinstance(envelope, bytes | str):
+            envelope = json.loads(envelope)
         obj = json.loads(base64.b64decode(envelope["payload"], validate=True))
         return parse_time(obj["time"])
     except (KeyError, TypeError, ValueError, binascii.Error):
