@@ -24,7 +24,7 @@ from rich.console import Console
 from ..init_pact import party_lines
 from ..rehearse import RehearsalError, load_script, play_script
 from ..rehearse.world import free_port
-from .script import PACT, YEAR
+from .script import PACT, YEAR, amended
 
 DAY = 86400
 DEVELOPERS = ["lab-a", "lab-b", "lab-c", "lab-d"]
@@ -41,14 +41,22 @@ def check_port_free(port: int) -> None:
 
 
 def write_files(folder: Path) -> Path:
-    """The demo's pact (fresh keys in ``folder/keys``, kept if present) and its year (``year.yaml``); the script's path."""
+    """The demo's pact (fresh keys in ``folder/keys``, kept if present), the version 2 its year proposes
+    (``pact-v2.yaml``) and its year (``year.yaml``); the script's path."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
         specs = [(pid, "developer" if pid in DEVELOPERS else "monitor" if pid in MONITORS else "log", NAMES[pid])
                  for pid in [*DEVELOPERS, *MONITORS, "log"]]
-        # Lab A's training cluster has its own key: its guard never races the lab's other statements for a seq
-        lines, _ = party_lines(folder, specs, {"lab-a": ["lab-a-cluster"]}, reuse=True)
-        (folder / "pact.yaml").write_text(PACT.format(parties="\n".join(lines)))
+        # training clusters have keys of their own, listed after their lab's main key (which may revoke them): a
+        # guard never races the lab's other statements for a seq. Version 2 replaces Lab C's, which the year leaks.
+        lines, _ = party_lines(folder, specs, {"lab-a": ["lab-a-cluster"], "lab-c": ["lab-c-cluster"]}, reuse=True,
+                               seal=MONITORS)
+        v2_lines, _ = party_lines(folder, specs, {"lab-a": ["lab-a-cluster"], "lab-c": ["lab-c-cluster-2"]}, reuse=True,
+                                  seal=MONITORS)
+        v1 = PACT.format(parties="\n".join(lines))
+        lab_c = DEVELOPERS.index("lab-c")
+        (folder / "pact.yaml").write_text(v1)
+        (folder / "pact-v2.yaml").write_text(amended(v1, lines[lab_c], v2_lines[lab_c]))
         (folder / "year.yaml").write_text(YEAR)
     except OSError as e:
         raise DemoError(f"{folder}: cannot write the demo's files: {e.strerror or e}") from None

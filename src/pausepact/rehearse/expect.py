@@ -28,8 +28,10 @@ def _spelled(want: dict[str, str]) -> str:
     return ", ".join(f"{k} {v}" for k, v in want.items())
 
 
-def check(expect: Expect, state: dict[str, Any], status: dict[str, Any] | None, guards: dict[str, str]) -> list[Check]:
-    """One ``Check`` per member of ``expect``; ``status`` is ``pausepact status --json``'s answer (None: no status)."""
+def check(expect: Expect, state: dict[str, Any], status: dict[str, Any] | None, guards: dict[str, str],
+          ids: dict[str, int] | None = None) -> list[Check]:
+    """One ``Check`` per member of ``expect``; ``status`` is ``pausepact status --json``'s answer (None: no status);
+    ``ids``: step id -> the log index of the statement it made."""
     out: list[Check] = []
 
     def add(what: str, ok: bool, got: object) -> None:
@@ -64,4 +66,19 @@ def check(expect: Expect, state: dict[str, Any], status: dict[str, Any] | None, 
         add(f"status level {expect.status_level}", got == expect.status_level, got)
     for name, gstate in (expect.guards or {}).items():
         add(f"guard {name} {gstate}", guards.get(name) == gstate, guards.get(name, "not started"))
+    if expect.pact_version is not None:
+        add(f"version {expect.pact_version} in force", state.get("pact_version") == expect.pact_version, state.get("pact_version"))
+    revoked = state.get("revoked", [])
+    for want in expect.revoked or []:
+        add(f"a revoked key with {_spelled(want)}", any(_matches(r, want) for r in revoked),
+            "; ".join(f"{r['party']} {r['key'][:20]}…" for r in revoked) or "no key revoked")
+    sealed = {item["index"]: item["state"] for item in state.get("sealed", [])}
+    for sid, sstate in (expect.sealed or {}).items():
+        index = (ids or {}).get(sid)
+        got = "not accepted" if index is None else sealed.get(index, "not a counted sealed report")
+        add(f"sealed report {sid} {sstate}", got == sstate, got)
+    if expect.disputes is not None:
+        disputes = state.get("disputes", [])
+        add(f"{expect.disputes} disputes", len(disputes) == expect.disputes,
+            "; ".join(f"{d['kind']} on #{d['index']}" for d in disputes) or 0)
     return out

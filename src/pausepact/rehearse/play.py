@@ -10,8 +10,6 @@ the next step: nothing judges the time in between, and the engine dates every ch
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import subprocess
 import sys
@@ -22,13 +20,13 @@ from typing import Any
 from rich.console import Console
 
 from ..core.durations import format_time, parse_time
-from ..core.engine import Engine
 from ..core.pact import Pact
-from ..log.checking import check_one
+from ..errors import InputError, PausepactError
 from ..party.client import ClientError
 from .expect import Check, check
 from .narrate import Narrator, shown
 from .script import Action, Script
+from .statements import Submitted, prepare, submit
 from .world import RehearsalError, World
 
 
@@ -47,33 +45,15 @@ class Outcome:
         return not self.failures and self.verified
 
 
-class Replica:
-    """The driver's own replay of the log, to know when the engine will change something by time alone."""
-
-    def __init__(self, pact: Pact) -> None:
-        self.pact, self.engine = pact, Engine(pact)
-
-    def follow(self, world: World, size: int) -> None:
-        while self.engine.size < size:
-            for e in world.client.entries(self.engine.size, size):
-                self.engine.apply(e["index"], check_one(e["envelope"], self.pact))
-
-    def next_change(self, now: int, until: int) -> int | None:
-        """The first moment in (now, until] when time alone changes the state (a level, a proposal, a violation)."""
-        base = len(self.engine.timeline)
-        view = self.engine.view(until)
-        times = [parse_time(ev["at"]) for ev in view.timeline[base:]]
-        later = [t for t in times if now < t <= until]
-        return min(later) if later else None
-
-
 class Rehearsal:
     def __init__(self, script: Script, pact: Pact, world: World, console: Console, speed: float | None = None) -> None:
         self.script, self.pact, self.world, self.console, self.speed = script, pact, world, console, speed
-        self.narrator = Narrator(console, pact, days=all(t % 86400 == 0 for t in [script.start, *(a.t for a in script.actions)]))
-        self.replica = Replica(pact)
+        self.narrator = Narrator(console, pact, days=all(t % 86400 == 0 for t in [script.start, *(a.t for a in script.actions)]),
+                                 key_names={a.revoked: str(a.statement()["key"]) for a in script.actions if a.revoked})
         self.outcome = Outcome()
-        self.digests: dict[str, str] = {}
+        self.submitted: dict[str, Submitted] = {}  # step id -> what the log accepted
+        self.sealed_told: list[Submitted] = []  # sealed reports to narrate once their verdicts are in
+        self.viewed: dict[str, set[str]] = {}  # monitor -> sealed reports its views have shown
         self.guard_states: dict[str, str] = {}
         self.real_start = time.monotonic()
 
@@ -110,7 +90,11 @@ class Rehearsal:
             st = self.world.client.state()
         except ClientError as e:
             raise RehearsalError(f"the server's state could not be read: {e.diagnostics()}") from None
-        self.narrator.watch(st, self.world.served)
+        replica = self.world.replica
+        for sub in self.sealed_told:  # a sealed report is told with its verdicts, which settle waited for
+            self.narrator.sealed_report(self.world.now, sub, replica.sealed(sub.statement), st)
+        self.sealed_told.clear()
+        self.narrator.watch(st, self.world.served, replica)
         self.outcome.state = st
         for label, g in self.world.guards.items():
             now = g.state()
@@ -133,7 +117,7 @@ class Rehearsal:
         while w.now < target:
             nxt = target
             if w.live_guards():
-                ttl = self.pact.oversight.status_ttl
+                ttl = w.replica.version_at(w.now).oversight.status_ttl
                 candidates = []
                 if w.proposed is not None:
                     candidates.append(parse_time(w.proposed["issued_at"]) + ttl // 3 + 1)
@@ -141,8 +125,8 @@ class Rehearsal:
                     candidates.append(parse_time(w.served["expires_at"]))
                 # a heartbeat gets its own instant: sent at a status's instant it could race the core proposed then
                 candidates.extend(w.heartbeats_due())
-                self.replica.follow(w, int(w.clock_info()["size"]))
-                change = self.replica.next_change(w.now, target)
+                w.replica.follow(w.client, int(w.clock_info()["size"]))
+                change = w.replica.next_change(w.now, target)
                 if change is not None:
                     candidates.append(change)
                 nxt = min([target, *[c for c in candidates if c > w.now]])
@@ -177,33 +161,60 @@ class Rehearsal:
         elif a.kind == "start_monitor":
             self.narrator.say(w.now, f"[green]{shown(step.say or f'monitor {step.start_monitor} is back')}[/]")
             w.start_monitor(step.start_monitor)
+        elif a.kind == "monitor_view":
+            view = step.monitor_view
+            self.narrator.monitor_view(w.now, view.monitor, self._opened(view.monitor, view.of), step.say)
         elif a.kind == "expect":
             self.expect(a)
         else:
             self.submit(a)
 
+    def _opened(self, monitor: str, of: list[str] | None) -> list[tuple[int, str, str, float]]:
+        """(index, subject, indicator, value) of each sealed report ``monitor`` opened, read from its own state file:
+        those ``of`` names, or those not shown in an earlier view of it."""
+        from ..monitor.state import MonitorState
+
+        try:
+            openings = MonitorState.load(self.world.folder / f"monitor-{monitor}.json").openings
+        except (OSError, ValueError, PausepactError) as e:
+            raise RehearsalError(f"the state file of monitor {monitor} cannot be read: {e}") from None
+        wanted = None if of is None else {self.submitted[i].statement for i in of if i in self.submitted}
+        shown_before = self.viewed.setdefault(monitor, set())
+        out = []
+        for digest, o in sorted(openings.items(), key=lambda kv: int(kv[1]["index"])):
+            rec = self.world.replica.sealed(digest)
+            if rec is None or (wanted is not None and digest not in wanted) or (wanted is None and digest in shown_before):
+                continue
+            shown_before.add(digest)
+            out.append((rec.index, rec.subject, rec.indicator, float(o["value"])))
+        return out
+
     def submit(self, a: Action) -> None:
         w, step = self.world, a.step
-        body = dict(a.statement())
-        if a.kind == "report" and "measured_at" not in body:
-            body["measured_at"] = format_time(w.now)
-        if a.kind == "countersign" and "of" in body:
-            body["statement"] = self.digests[body.pop("of")]
+        pact = w.replica.version_at(w.now)  # after an amendment executes, statements name the new version
         says = step.say or f"{step.by} {a.kind} {json.dumps(a.statement(), separators=(',', ':'))}"
         try:
-            receipt = w.client.submit(w.signer(step.by, step.key), a.kind, body)
+            sub = submit(w, a, pact, *prepare(a, w.now, self.submitted))
+        except InputError as e:  # a sealed value refused before anything was sent, as pausepact submit refuses it
+            raise StepFailed(f"{a.kind} by {step.by} cannot be sent: {e.diagnostics()}") from None
         except ClientError as e:
             if step.refused is not None and e.error == step.refused:
                 self.narrator.say(w.now, f"[dim]refused as expected ({shown(e.error)}):[/] {shown(says)}")
                 return
             raise StepFailed(f"the log refused {a.kind} by {step.by}: {e.diagnostics()}") from None
         if step.refused is not None:
-            raise StepFailed(f"the log accepted (entry #{receipt['index']}) what the script expects it to refuse ({step.refused})")
+            raise StepFailed(f"the log accepted (entry #{sub.index}) what the script expects it to refuse ({step.refused})")
         if step.id is not None:
-            env = w.client.entries(receipt["index"], receipt["index"] + 1)[0]["envelope"]
-            self.digests[step.id] = hashlib.sha256(base64.b64decode(env["payload"])).hexdigest()
-        void = f" [yellow](void: {shown(receipt['void'])})[/]" if receipt.get("void") else ""
-        self.narrator.say(w.now, f"[dim]#{shown(receipt['index']):<4}[/] {shown(says)}{void}")
+            self.submitted[step.id] = sub
+        if sub.opening is not None:
+            sub.says = says
+            self.sealed_told.append(sub)
+            return
+        void = f" [yellow](void: {shown(sub.void)})[/]" if sub.void else ""
+        version = f" [dim](version {pact.version})[/]" if pact.version != self.pact.version else ""
+        self.narrator.say(w.now, f"[dim]#{shown(sub.index):<4}[/] {shown(says)}{version}{void}")
+        if a.kind == "amend" and a.amendment is not None and not sub.void:
+            self.narrator.amendment(pact, a.amendment, a.step.amend.rationale)
 
     def status(self) -> dict[str, Any] | None:
         """The status as ``pausepact status --clock rehearsal:PATH`` judges it (its own code, on a clock read from the
@@ -219,12 +230,23 @@ class Rehearsal:
                 return None
             raise RehearsalError(f"the server's status could not be read: {e.diagnostics()}") from None
         size = int(w.clock_info()["size"])
-        return judge_status(envelope, self.pact, Clock.from_spec(w.clock_spec).now(), size)
+        return judge_status(envelope, self._named_version(envelope), Clock.from_spec(w.clock_spec).now(), size)
+
+    def _named_version(self, envelope: Any) -> Pact:
+        """The version of the chain a status names (judged as by a party pinned to it); the first when none matches."""
+        from ..core.status import StatusError, decode_core
+
+        try:
+            digest = decode_core(envelope)[0].get("pact_digest")
+        except StatusError:
+            return self.pact
+        return next((v.pact for v in self.world.replica.versions(self.world.now) if v.digest == digest), self.pact)
 
     def expect(self, a: Action) -> None:
         w, e = self.world, a.step.expect
         status = self.status() if e.status is not None or e.status_level is not None else None
-        checks: list[Check] = check(e, self.outcome.state, status, {k: g.state() for k, g in w.guards.items()})
+        ids = {sid: sub.index for sid, sub in self.submitted.items()}
+        checks: list[Check] = check(e, self.outcome.state, status, {k: g.state() for k, g in w.guards.items()}, ids)
         good = all(c.ok for c in checks)
         self.outcome.expectations.append({"step": a.index + 1, "line": a.line, "at": format_time(w.now), "ok": good,
                                           "say": a.step.say, "checks": [c.as_json() for c in checks]})
@@ -239,7 +261,14 @@ class Rehearsal:
     def finish(self) -> None:
         w = self.world
         w.settle_witnessed()
-        self.console.print("\n[bold]Independent verification of the whole log[/] (pausepact verify --server):")
+        versions = self.outcome.state.get("versions") or []
+        self.console.print(f"\n[bold]Independent verification of the whole log[/] (pausepact verify --pact "
+                           f"{shown(self.script.pact_path.name)} --server: the first version, no secret):")
+        if len(versions) > 1:
+            self.console.print("  it follows the chain of versions from the log: " + " → ".join(
+                f"version {shown(v['version'])} ({shown(v['digest'][:19])}…"
+                + (f", amend proposal #{shown(v['index'])}, in force after {self.narrator.stamp(v['since'])}" if v["index"] is not None else "")
+                + ")" for v in versions))
         try:
             r = subprocess.run([sys.executable, "-m", "pausepact", "verify", "--pact", str(self.script.pact_path), "--server", w.url],
                                capture_output=True, text=True, timeout=600)

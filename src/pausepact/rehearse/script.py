@@ -23,6 +23,7 @@ from ..core.pact import Pact
 from ..core.statement_types import TYPES
 from ..core.yamldoc import Positions, YamlDocError, load_document
 from ..errors import PausepactError
+from .versions import ScriptVersions
 
 _ID = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 GUARD_STATES = ("running", "forbidden", "no-status", "refused", "ended", "stopped")
@@ -81,6 +82,28 @@ class Expect(Closed):
     status: Literal["valid", "stale", "expired", "invalid", "none"] | None = None
     status_level: str | None = None
     guards: dict[str, Literal["running", "forbidden", "no-status", "refused", "ended", "stopped"]] | None = None
+    pact_version: int | None = Field(None, ge=1, description="the version of the pact in force")
+    revoked: list[dict[str, str]] | None = Field(None, description="each must match a revoked key of the state (party, key)")
+    sealed: dict[str, Literal["pending", "assessed", "unopenable", "disputed"]] | None = Field(
+        None, description="step id of a sealed report -> its state")
+    disputes: int | None = Field(None, ge=0)
+
+
+class AmendSpec(Closed):
+    """An amend proposal (contract v2 section 9): the new version's exact bytes, from a file or inline."""
+
+    id: str = Field(pattern=_ID)
+    pact: str = Field(min_length=1, description="the new version: a file relative to the script, or the text itself "
+                                                "(a value with a line break is the text)")
+    rationale: str | None = Field(None, max_length=2000)
+
+
+class MonitorView(Closed):
+    """Narrate what one monitor sees of sealed reports: the values it opened (its own state file), labelled as its
+    private view."""
+
+    monitor: str
+    of: list[str] | None = Field(None, description="step ids of sealed reports (default: those logged since its last view)")
 
 
 class _StepBase(Closed):
@@ -94,12 +117,16 @@ class _StepBase(Closed):
     stop_guard: str | None = None
     stop_monitor: str | None = None
     start_monitor: str | None = None
+    monitor_view: MonitorView | None = None
+    amend: AmendSpec | None = None
     expect: Expect | None = None
 
 
 # one optional member per statement type of the contract (core.statement_types): a new type needs no change here
 Step = create_model("Step", __base__=_StepBase, **{name: (dict[str, Any] | None, None) for name in TYPES})  # type: ignore[call-overload]
-ACTIONS = ("guard", "stop_guard", "stop_monitor", "start_monitor", "expect")
+ACTIONS = ("guard", "stop_guard", "stop_monitor", "start_monitor", "monitor_view", "expect")
+STATEMENTS = (*TYPES, "amend")
+REFERS = ("countersign", "verdict", "share", "reveal")  # bodies whose ``of: ID`` names an earlier step's statement  # amend: a propose statement with action amend, its text read from a file
 
 
 class ScriptModel(Closed):
@@ -118,11 +145,15 @@ class Action:
     index: int
     line: int
     t: int
-    kind: str  # a statement type, one of ACTIONS, or "advance"
+    kind: str  # one of STATEMENTS or ACTIONS, or "advance"
     step: Any  # the Step model
+    amendment: bytes | None = None  # amend: the new version's exact bytes
+    revoked: str | None = None  # revoke: the public text of the key it names
 
     def statement(self) -> dict[str, Any]:
         body = getattr(self.step, self.kind)
+        if isinstance(body, AmendSpec):
+            return body.model_dump(exclude_none=True)
         assert isinstance(body, dict)
         return body
 
@@ -185,29 +216,40 @@ def parse_at(text: str, start: int, previous: int) -> int:
 
 
 def _kind(step: Any) -> list[str]:
-    kinds = [name for name in TYPES if getattr(step, name) is not None]
+    kinds = [name for name in STATEMENTS if getattr(step, name) is not None]
     return kinds + [a for a in ACTIONS if getattr(step, a) is not None]
 
 
-def _check_step(step: Any, n: int, pact: Pact, monitors: list[str], ids: set[str], guards: set[str], problem: Any) -> str:
-    """The step's kind; reports each problem with ``problem(path, message)``."""
+def _refers(body: dict[str, Any], name: str, n: int, ids: set[str], problem: Any) -> None:
+    of = body.get("of")
+    if of is not None and of not in ids:
+        problem((n, name, "of"), f"no earlier step has id {of!r}")
+
+
+def _check_step(step: Any, n: int, pact: Pact, chain: ScriptVersions, ids: set[str], guards: set[str],
+                problem: Any) -> tuple[str, bytes | None, str | None]:
+    """The step's kind, an amendment's text and a revoked key's text; reports each problem with
+    ``problem(path, message)``."""
     kinds = _kind(step)
     if len(kinds) > 1:
         problem((n,), f"one action per step, not {', '.join(kinds)}")
-        return "advance"
+        return "advance", None, None
     kind = kinds[0] if kinds else "advance"
-    statement = kind in TYPES
+    statement = kind in STATEMENTS
     if statement and step.by is None:
         problem((n,), f"a {kind} statement needs by: PARTY")
     for f in ("by", "key", "refused", "id"):
         if not statement and getattr(step, f) is not None:
             problem((n, f), f"{f} belongs to a statement step")
-    if step.by is not None and step.by not in pact.party_by_id:
+    if step.by is not None and step.by not in chain.parties:
         problem((n, "by"), f"{step.by!r} is not a party of pact {pact.pact!r}")
-    if kind == "countersign":
-        of = step.countersign.get("of")
-        if of is not None and of not in ids:
-            problem((n, "countersign", "of"), f"no earlier step has id {of!r}")
+    if kind in REFERS:
+        _refers(getattr(step, kind), kind, n, ids, problem)
+    amendment = revoked = None
+    if kind == "amend":
+        amendment = chain.amendment(step.amend.pact, (n, "amend", "pact"), problem)
+    if kind == "revoke" and "key" in step.revoke:
+        revoked = chain.revocation(step.revoke["key"], (n, "revoke", "key"), problem)
     if step.id is not None:
         if step.id in ids:
             problem((n, "id"), f"id {step.id!r} is used twice")
@@ -223,8 +265,14 @@ def _check_step(step: Any, n: int, pact: Pact, monitors: list[str], ids: set[str
         problem((n, "stop_guard"), f"no guard named {step.stop_guard!r} was started before")
     for f in ("stop_monitor", "start_monitor"):
         m = getattr(step, f)
-        if m is not None and m not in pact.monitors:
+        if m is not None and m not in chain.monitors:
             problem((n, f), f"{m!r} is not a monitor of pact {pact.pact!r}")
+    if step.monitor_view is not None:
+        if step.monitor_view.monitor not in chain.monitors:
+            problem((n, "monitor_view", "monitor"), f"{step.monitor_view.monitor!r} is not a monitor of pact {pact.pact!r}")
+        for i, of in enumerate(step.monitor_view.of or []):
+            if of not in ids:
+                problem((n, "monitor_view", "of", i), f"no earlier step has id {of!r}")
     if step.expect is not None:
         for g_name in (step.expect.guards or {}):
             if g_name not in guards:
@@ -232,7 +280,10 @@ def _check_step(step: Any, n: int, pact: Pact, monitors: list[str], ids: set[str
         for p in (step.expect.parties or {}):
             if p not in pact.developers:
                 problem((n, "expect", "parties"), f"{p!r} is not a developer of pact {pact.pact!r}")
-    return kind
+        for sid in (step.expect.sealed or {}):
+            if sid not in ids:
+                problem((n, "expect", "sealed"), f"no earlier step has id {sid!r}")
+    return kind, amendment, revoked
 
 
 def load_script(path: Path) -> tuple[Script, Pact]:
@@ -264,6 +315,7 @@ def load_script(path: Path) -> tuple[Script, Pact]:
     except TimeFormatError as e:
         problem(("start",), str(e))
         start = 0
+    chain = ScriptVersions(pact, path.parent, path.parent / model.keys)
     monitors = model.monitors if model.monitors is not None else list(pact.monitors)
     for i, m in enumerate(monitors):
         if m not in pact.monitors:
@@ -280,8 +332,8 @@ def load_script(path: Path) -> tuple[Script, Pact]:
             if at < t:
                 problem((n, "at"), "steps run in time order: this one is earlier than the step before it")
             t = max(t, at)
-        kind = _check_step(step, n, pact, monitors, ids, guards, problem)
-        actions.append(Action(n, _at(positions, ("steps", n))[0], t, kind, step))
+        kind, amendment, revoked = _check_step(step, n, pact, chain, ids, guards, problem)
+        actions.append(Action(n, _at(positions, ("steps", n))[0], t, kind, step, amendment, revoked))
     if found:
         raise ScriptError([d.render(name) for d in sorted(set(found))])
     return Script(path, model.title or path.stem, (path.parent / model.pact), path.parent / model.keys, start, monitors,

@@ -6,6 +6,8 @@ caught up with the time the dial shows, namely
 
 - the server has applied every committed entry and judged, at this time and for this tree,
   whether a status is due (``GET /v1/clock``'s ``judged``);
+- each running monitor with a seal key has given its verdict on every sealed report it judges
+  that is still open to verdicts (found on the driver's own replay, ``replica``);
 - each running monitor has signed the core the server proposes (its state file's mark), unless
   the core is older than the monitor's (re)start; and with a quorum of monitors running, that
   status is the one served;
@@ -41,6 +43,7 @@ from ..log.store import StoreError, open_store
 from ..monitor.state import MonitorState
 from ..party.client import ClientError, PactClient
 from ..party.signer import Signer
+from .replica import Replica
 from .script import GuardSpec
 
 IDLE = "import signal, sys, time\nsignal.signal(signal.SIGTERM, lambda *a: sys.exit(0))\nwhile True:\n    time.sleep(1)\n"
@@ -85,7 +88,8 @@ class World:
     monitors: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     monitor_since: dict[str, int] = field(default_factory=dict)
     guards: dict[str, Guarded] = field(default_factory=dict)
-    signers: dict[str, Signer] = field(default_factory=dict)
+    signers: dict[tuple[str, str], Signer] = field(default_factory=dict)  # (pact digest, key name) -> signer
+    sealing: set[str] = field(default_factory=set)  # running monitors started with a seal key: they give verdicts
     served: dict[str, Any] | None = None  # the core of the status served at the last settle
     proposed: dict[str, Any] | None = None  # the core proposed at the last settle
 
@@ -118,13 +122,14 @@ class World:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             for old in [*self.folder.glob("log.db*"), *self.folder.glob("monitor-*.json"), self.folder / "guard-state",
-                        self.folder / "clock.json.acks"]:
+                        self.folder / "clock.json.acks", self.openings]:
                 shutil.rmtree(old) if old.is_dir() else old.unlink(missing_ok=True)
             self.logs.mkdir(exist_ok=True)
         except OSError as e:
             raise RehearsalError(f"{self.folder}: cannot prepare the rehearsal's folder: {e}") from None
         self.dial = Dial.create(self.folder / "clock.json", self.rehearsal, t0)
         self.now = t0
+        self.replica = Replica(self.pact)
         self.key_path(self.pact.log_party.id)
         self.server = self.children.spawn_pausepact(["serve", "--pact", str(self.pact_path), "--key", str(self.key_path(self.pact.log_party.id)),
                                        "--store", f"sqlite:///{self.folder / 'log.db'}", "--port", str(self.port),
@@ -149,11 +154,18 @@ class World:
             raise RehearsalError(f"{path}: no such key file: the rehearsal signs as each party with the keys in {self.keys}")
         return path
 
-    def signer(self, party: str, key: str | None) -> Signer:
-        name = key or party
-        if name not in self.signers:
-            self.signers[name] = Signer(self.pact, party, keyfiles.read_private_key(self.key_path(name)))
-        return self.signers[name]
+    @property
+    def openings(self) -> Path:
+        """Where the labs' openings of their sealed reports are kept (``party.openings``), one file per party."""
+        return self.folder / "openings"
+
+    def signer(self, party: str, key: str | None, pact: Pact | None = None) -> Signer:
+        """``party``'s signer with ``keys/KEY.pem`` (default: the party's own) for ``pact`` (default: the first version):
+        its statements name that version's digest."""
+        name, pact = key or party, pact or self.pact
+        if (pact.digest, name) not in self.signers:
+            self.signers[pact.digest, name] = Signer(pact, party, keyfiles.read_private_key(self.key_path(name)))
+        return self.signers[pact.digest, name]
 
     def close(self) -> None:
         if hasattr(self, "client"):
@@ -171,11 +183,14 @@ class World:
              *(["--seal-key", str(seal)] if seal.is_file() else [])],
             self.logs / f"monitor-{m}.log")
         self.monitor_since[m] = self.now
+        if seal.is_file():
+            self.sealing.add(m)
 
     def stop_monitor(self, m: str) -> None:
         proc = self.monitors.pop(m, None)
         if proc is None:
             raise RehearsalError(f"monitor {m} is not running")
+        self.sealing.discard(m)
         self.children.end(proc)
 
     def start_guard(self, spec: GuardSpec) -> None:
@@ -250,6 +265,11 @@ class World:
             size = int(info["size"])
             if info["applied"] < size:
                 return f"the server has applied {info['applied']} of {size} entries"
+            self.replica.follow(self.client, size)
+            running = [m for m in self.monitors if self.monitors[m].poll() is None]
+            owed = self.replica.owed_verdict(self.sealing.intersection(running), self.now)
+            if owed is not None:
+                return owed
             judged = info["judged"]
             if judged is None or parse_time(judged["at"]) < self.now or judged["size"] < size:
                 return "the server has not judged yet whether a status is due"
@@ -258,7 +278,6 @@ class World:
             if not isinstance(core, dict):
                 return "the server proposes no status core yet"
             issued = parse_time(core["issued_at"])
-            running = [m for m in self.monitors if self.monitors[m].poll() is None]
             # a core for a smaller tree than the log's, when an entry came at its very instant, is one a monitor that
             # replayed that entry cannot judge any more: the server proposes again a third of the ttl later
             signable = core["tree_size"] == size
@@ -285,14 +304,18 @@ class World:
 
     def _served(self) -> dict[str, Any] | None:
         try:
-            core, _ = decode_core(self.client.status_envelope(), self.pact)
-            return core
+            envelope = self.client.status_envelope()
         except ClientError as e:
             if e.status == 404:
                 return None
             raise
-        except StatusError:
-            return None
+        for v in reversed(self.replica.versions(self.now)):  # a status names the version in force at its as_of
+            try:
+                core, _ = decode_core(envelope, v.pact)
+                return core
+            except StatusError:
+                continue
+        return None
 
     def _guard_behind(self, g: Guarded) -> str | None:
         ack = self.dial.read_ack(g.ack_name)
