@@ -207,3 +207,21 @@ def test_the_amendment_fixture_is_what_the_engine_executes() -> None:
     assert V1_TEXT.endswith(AMENDMENT) and V2.version == 2 and V3.version == 3
     state = W.log.replay(EXECUTES + 200)
     assert state["pact_digest"] == V2.digest and state["rejected"] == [] and state["void"] == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+                    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+                    max_leaves=12),
+       st.sampled_from(["as-is", "payload-b64", "payload-json"]))
+def test_the_digest_a_status_names_is_read_from_anything_without_raising(value: object, how: str) -> None:
+    import json
+
+    envelope: object = value
+    if how == "payload-b64":
+        envelope = {"payload": base64.b64encode(json.dumps(value).encode()).decode()}
+    elif how == "payload-json":
+        envelope = {"payload": base64.b64encode(json.dumps({"pact_digest": value}).encode()).decode()}
+    digest = named_digest(envelope)
+    assert digest is None or isinstance(digest, str)
+    assert named_digest(STATUS) == V2.digest

@@ -106,6 +106,9 @@ def test_a_running_guard_follows_a_monitor_key_rotation_and_its_run_goes_on(worl
     assert state["pact_version"] == 2 and state["rejected"] == [] and state["violations"] == []
     evidence = httpx.get(world.server.url + "/v1/amendments", params={"version": 2}, timeout=10).json()
     assert evidence["proposal"] == state["versions"][1]["index"] and len(evidence["votes"]) == 3 and evidence["checkpoint"]
+    for version in (1, 9):  # the first version was made by no amendment; version 9 does not exist
+        answer = httpx.get(world.server.url + "/v1/amendments", params={"version": version}, timeout=10)
+        assert answer.status_code == 404 and answer.json()["error"] == "not-found"
     # the pin is durable: a guard started with the first version's file is pinned to version 2
     later = Guard(world.server.url, world.pact, "lab-a", key("lab-a", 1), state_dir=state_dir)
     assert later.pact.version == 2 and later.refresh() and later.status is not None

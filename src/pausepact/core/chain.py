@@ -80,7 +80,7 @@ def named_digest(envelope: Any) -> str | None:
     """The ``pact_digest`` a status envelope's payload names, read without checking anything else (None when it
     cannot be read). Only for choosing which version to verify the status with: ``verify_status`` checks it."""
     try:
-        payload = envelope["payload"] if isinstance(envelope, dict) else None
+        payload = envelope.get("payload") if isinstance(envelope, dict) else None
         core = strict_loads(b64decode_strict(payload)) if isinstance(payload, str) else None
         digest = core.get("pact_digest") if isinstance(core, dict) else None
     except (ValueError, JsonError, RecursionError):
