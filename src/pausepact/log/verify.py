@@ -13,16 +13,17 @@ revoked within the tree. The first failure is reported with the entry index and 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..core import merkle
+from ..core.canonical import canonical
 from ..core.engine import Engine
+from ..core.engine.versions import RECHECKED
 from ..core.notes import Note, NoteError, parse_checkpoint, parse_note, verify_cosignature, verify_note
 from ..core.pact import Pact
 from ..core.sequence import Sequencer
-from ..core.canonical import canonical
-from ..core.engine.versions import RECHECKED
 from ..core.statements import Rejection, SignedStatement
 from ..errors import PausepactError
 from .checking import EnvelopeChecker, decode_one
@@ -61,7 +62,8 @@ def check_entries(pact: Pact, envelopes: Sequence[object], checker: EnvelopeChec
         if isinstance(c, Rejection):
             if not follows or c.code not in RECHECKED:
                 raise VerificationFailed(f"entry {i}: {c.code}: {c.detail}", i)
-            cr.append(merkle.leaf_hash(canonical(envelopes[i])))
+            raw = envelopes[i]  # (JSON Lines give bytes: the leaf is the RFC 8785 form of the envelope they hold)
+            cr.append(merkle.leaf_hash(canonical(json.loads(raw) if isinstance(raw, bytes | str) else raw)))
             continue
         keyid, n, t, leaf = c
         if not follows:
