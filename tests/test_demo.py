@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -12,18 +13,23 @@ from pathlib import Path
 
 import pytest
 
+from pausepact.core.yamldoc import load_document
+
 from .live import free_port
+from .sealed_outputs import public_outputs, sealed_values_in
 
 BUSY = "while True: pass"
 
 
 def test_demo_fast_passes_under_cpu_load_at_any_speed(tmp_path: Path) -> None:
     """The year's outcome depends on neither the demo's speed nor the machine's load: at 100 virtual days a real
-    second, with a CPU-bound process per core beside it, every expected transition happens and the log verifies."""
+    second, with a CPU-bound process per core beside it, every expected transition happens and the log verifies.
+    The year shows v2 too: a sealed indicator judged in the monitors' verdicts (its values nowhere public), a
+    leaked key revoked, an amendment voted and executed, and verify following the chain of versions."""
     hogs = [subprocess.Popen([sys.executable, "-c", BUSY]) for _ in range(os.cpu_count() or 2)]
     try:
         r = subprocess.run([sys.executable, "-m", "pausepact", "demo", "--fast", "--speed", "8640000", "--port", str(free_port()),
-                            "--dir", str(tmp_path)], capture_output=True, text=True, timeout=600)
+                            "--dir", str(tmp_path)], capture_output=True, text=True, timeout=900)
     finally:
         for hog in hogs:
             hog.kill()
@@ -39,9 +45,29 @@ def test_demo_fast_passes_under_cpu_load_at_any_speed(tmp_path: Path) -> None:
     assert "2027-08-19  guard training (lab-a, run frontier-a-part1): forbidden: " in out
     assert "Lab A's guard restarts training as frontier-a-part2" in out
     assert "OK: " in out and "cosigned by" in out
-    assert out.count("✓") == 12 and "✗" not in out
-    # the year is a script the folder keeps: pausepact rehearse plays it again
+    assert out.count("✓") == 16 and "✗" not in out
+    # issue 15: what the public sees of a sealed report, and what only a monitor sees, labelled as such
+    assert re.search(r"2027-04-02  #\d+ +Lab B reports its ai_code_share, sealed \(commitment sha256:[0-9a-f]{12}…\); "
+                     r"verdicts by aisi, eval-org, civic-audit: models-write-the-code meets → assessed\n", out)
+    assert "🔒 eval-org's private view (its own state file, mode 0600; never published): why it said meets for Lab B" in out
+    assert re.search(r"🔒 eval-org opened #\d+: lab-b's ai_code_share = 0.961\n", out)
+    # issue 13: a revocation after a leak, the leaked key refused, an amendment voted, queued and executed
+    assert "2027-10-20  ⊘ lab-c's key lab-c-cluster (ed25519:" in out
+    assert "2027-10-21  refused as expected (unknown-key): whoever holds the leaked key declares a 9e26 FLOP run" in out
+    assert "rationale: Lab A's time horizon quadrupled in two months" in out
+    assert "amendment tighten-rnd approved (yes: aisi, civic-audit, lab-a, lab-b, lab-c; no: eval-org): queued, " \
+           "executes 2027-11-06 unless the monitors cancel it" in out
+    assert "2027-11-06  ● amendment tighten-rnd executed: version 2 (sha256:" in out
+    assert "Lab C stops frontier-8 (version 2)" in out
+    assert re.search(r"it follows the chain of versions from the log: version 1 \(sha256:[0-9a-f]{12}…\) → version 2 "
+                     r"\(sha256:[0-9a-f]{12}…, amend proposal #\d+, in force after 2027-11-06\)", out)
+    # no sealed value anywhere public: narration (but the monitors' private views), logs, the log's statements, the state
+    year, _ = load_document((tmp_path / "year.yaml").read_bytes())
+    values = [s["report"]["value"] for s in year["steps"] if s.get("report", {}).get("indicator") == "ai_code_share"]
+    assert len(values) == 52 and sealed_values_in(public_outputs(tmp_path, out), values) == []
+    # the year is a script the folder keeps, with the version it proposes: pausepact rehearse plays it again
     assert (tmp_path / "year.yaml").read_text().startswith("# The demo's year as a rehearsal script")
+    assert (tmp_path / "pact-v2.yaml").read_text().count("version: 2\n") == 1
 
 
 def _processes_naming(text: str) -> list[str]:

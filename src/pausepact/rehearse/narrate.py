@@ -36,6 +36,7 @@ class Narrator:
         self.console, self.pact, self.days = console, pact, days
         self.key_names = key_names or {}
         self.sealed: dict[int, str] = {}  # sealed report index -> the state last told
+        self.revealed: set[int] = set()
         self.disputes = 0
         self.revoked = 0
         self.versions = 1
@@ -63,6 +64,11 @@ class Narrator:
         pact = replica.versions(parse_time(st["as_of"]))[-1].pact if replica is not None else self.pact
         by_index = replica.by_index() if replica is not None else {}
         for item in st.get("sealed", []):
+            if item["value"] is not None and item["index"] not in self.revealed:
+                self.revealed.add(item["index"])
+                self.console.print(f"{date}  [dim]#{shown(item['index']):<4}[/] revealed by its author: {shown(item['subject'])}'s "
+                                   f"{shown(item['indicator'])} was {shown(item['value'])} (public from now on; the "
+                                   "commitment checks it)")
             if self.sealed.get(item["index"]) != item["state"]:
                 self.sealed[item["index"]] = item["state"]
                 self.console.print(f"{date}  [dim]#{shown(item['index']):<4}[/] sealed {shown(item['indicator'])} of "
