@@ -47,6 +47,7 @@ class FakeServer:
         self.log, self.texts, self.steps = log, texts, steps
         self.status: dict[str, Any] | None = None
         self.asked: list[str] = []
+        self.garbled: Any = None  # when set, the answer to /v1/amendments
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         path, q = request.url.path, request.url.params
@@ -55,6 +56,8 @@ class FakeServer:
             return httpx.Response(200, json=self.status)
         if path == "/v1/pact" and int(q["version"]) in self.texts:
             return httpx.Response(200, content=self.texts[int(q["version"])], headers={"content-type": "application/yaml"})
+        if path == "/v1/amendments" and self.garbled is not None:
+            return httpx.Response(200, json=self.garbled)
         if path == "/v1/amendments" and int(q["version"]) in self.steps:
             step = self.steps[int(q["version"])]
             return httpx.Response(200, json={"version": int(q["version"]), "proposal": step.proposal.index,
@@ -165,7 +168,7 @@ def test_a_guard_keeps_its_last_status_until_it_expires_then_fails_by_its_policy
 
 
 @pytest.mark.parametrize("fault", ["text", "checkpoint-cosigners", "checkpoint-log-key", "no-checkpoint", "no-version",
-                                   "votes-missing"])
+                                   "votes-missing", "garbled", "not-json"])
 def test_a_guard_refuses_a_status_for_a_version_it_cannot_chain_to(tmp_path: Path, fault: str) -> None:
     w, server, executes = rotation()
     step = server.steps[2]
@@ -177,6 +180,8 @@ def test_a_guard_refuses_a_status_for_a_version_it_cannot_chain_to(tmp_path: Pat
         "no-checkpoint": "no checkpoint cosigned by the witnesses of version 1",
         "no-version": "cannot fetch version 2 of the pact",
         "votes-missing": "proven yes votes of 0 monitor(s)",
+        "garbled": "lacks proposal, votes or checkpoint",
+        "not-json": "not a JSON object",
     }[fault]
     if fault == "text":  # a text with the same rules and other bytes: not the one the proposal carries
         server.texts[2] = V2_TEXT.replace("title: Test pact", "title: Test pact ").encode()
@@ -188,12 +193,14 @@ def test_a_guard_refuses_a_status_for_a_version_it_cannot_chain_to(tmp_path: Pat
         server.steps[2] = dataclasses.replace(step, checkpoint=None)  # type: ignore[arg-type]
     elif fault == "no-version":
         del server.texts[2]
-    else:
+    elif fault == "votes-missing":
         server.steps[2] = dataclasses.replace(step, votes=())
+    else:
+        server.garbled = {"proposal": "3", "votes": 5} if fault == "garbled" else ["not", "an", "object"]
     at = executes + 120
     g = guard(server, V1, tmp_path, at)
     _refused(g, w.status(at, NEW_SIGNERS), why)
     assert g.pact is V1 and GuardState(tmp_path, V1.pact, "lab-a").pinned(V1) is None
     # once the server serves the evidence, the guard follows (it retries after chain_retry seconds)
-    server.texts[2], server.steps[2] = V2_TEXT.encode(), step
+    server.texts[2], server.steps[2], server.garbled = V2_TEXT.encode(), step, None
     assert g.offer(w.status(at, NEW_SIGNERS)) and g.pact.digest == V2.digest and g.unfollowed is None

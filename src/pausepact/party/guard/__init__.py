@@ -201,10 +201,10 @@ class Guard:
         with self._chain_lock:  # only here does the pinned version change
             try:
                 steps = self._evidence(digest) if digest != self.pact.digest else []
-            except (ChainError, StatusError) as e:
+            except Exception as e:  # any failure means "not a valid status", never a dead thread
                 if isinstance(e, ChainError):
                     self._cannot_follow(digest, str(e))
-                log.warning("ignoring a status: %s", e)
+                log.warning("ignoring a status: %s", e if isinstance(e, (ChainError, StatusError)) else f"{e.__class__.__name__}: {e}")
                 return False
             return self._accept(envelope, steps)
 
