@@ -226,7 +226,9 @@ def test_diff_json_for_scripts(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_diff_for_people_flags_weakening(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("COLUMNS", "200")
+    from pausepact.cli.common import out as console
+
+    monkeypatch.setattr(console, "width", 200)  # made at import: another test may have fixed its width before
     code, out, _ = run(capsys, "diff", str(VECTORS / "v1.yaml"), str(VECTORS / "valid-loosen.yaml"))
     assert code == 0
     assert "A status is valid for 1 hour (was 10 minutes)." in out and "guards act on older statuses" in out
