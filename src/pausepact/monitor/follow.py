@@ -186,9 +186,21 @@ class Monitor:
 
     def _round(self) -> dict[str, Any]:
         feed = Feed(self.client, self.request_deadline, self._versions())
-        core = feed.proposed_core()
-        note = feed.checkpoint()
+        try:
+            core, unusable = feed.proposed_core(), None
+        except ServerFault as e:
+            # (it may name a version this replay has not reached yet: the replay still goes on this round)
+            core, unusable = None, e
+        try:
+            note = feed.checkpoint()
+        except ServerFault:
+            self._read_ahead(feed)  # it may be signed by the log key of a version this replay has not reached yet
+            raise
         cp = self._judge_checkpoint(feed, note)
+        if unusable is not None:
+            self._fetch(feed, cp.size)
+            self._apply(self.tree.size)
+            raise unusable
         target = cp.size
         if core is not None and cp.size < core["tree_size"] <= cp.size + AHEAD:
             target = core["tree_size"]
@@ -282,6 +294,25 @@ class Monitor:
         return f"cosigned {cp.size}"
 
     # ------------------------------------------------------------------ entries
+
+    def _read_ahead(self, feed: Feed) -> None:
+        """Replay the entries the log serves beyond this replay, at most BATCH, with no checkpoint to bound them.
+
+        Entries are signed by their parties, so they may be judged before a checkpoint covers them (an invalid
+        one is still an Alarm): a monitor learns from them the amendments that change the log key or the
+        version a core names. Nothing is signed on them until a checkpoint it can verify covers them."""
+        budget = BATCH
+        while budget > 0:
+            try:
+                envelopes = feed.entries(self.tree.size, self.tree.size + min(budget, 256))
+            except ServerFault:
+                break
+            for env in envelopes:
+                self._take(env)
+            budget -= len(envelopes)
+            if len(envelopes) < 256:
+                break
+        self._apply(self.tree.size)
 
     def _fetch(self, feed: Feed, upto: int) -> None:
         """Fetch and judge entries up to ``upto`` (exclusive), at most BATCH this round."""

@@ -171,7 +171,8 @@ class LogService:
         self._verified: dict[int, SignedStatement] = {}
         self._voids: OrderedDict[int, str] = OrderedDict()  # recent void entries: the 201 answer names them
         self._side_events: list[tuple[str, Any]] = []  # entry events of entries the writer applied (engine_lock)
-        self._settling_mark = -1  # the last entry this writer appended after which versions may differ
+        # the last entry after which versions may differ: at start, any stored entry may (the engine catches up first)
+        self._settling_mark = self.write_store.size() - 1
         self._applied = 0
         self._progress = asyncio.Event()
         self._state_cache: tuple[int, int, bytes] | None = None
