@@ -54,6 +54,7 @@ def _root(
 from . import pact_cmds  # noqa: E402,F401  (each module registers its commands)
 from . import diff_cmds  # noqa: E402,F401
 from . import amend_cmds  # noqa: E402,F401
+from . import revoke_cmds  # noqa: E402,F401
 from . import log_cmds  # noqa: E402,F401
 from . import server_cmds  # noqa: E402,F401
 from . import monitor_cmds  # noqa: E402,F401

@@ -3,6 +3,10 @@
 ``amend check NEW --pact CURRENT`` is offline: the void rules a text alone decides, the size an amend
 proposal may carry, and what the amendment changes. Exit 0 when NEW can be proposed; 1 when it is void
 (or too large); 2 when a file cannot be read or CURRENT is not a valid pact.
+
+``amend propose NEW --server URL --pact FIRST ...`` checks NEW the same way against the version in force on
+the server (with the earlier versions and the revoked keys the log holds), and only then signs and submits the
+``propose`` (exit 1 when void, nothing signed).
 """
 
 from __future__ import annotations
@@ -12,11 +16,23 @@ from typing import Annotated, Any
 
 import typer
 
-from ..core.amendments import MAX_AMENDMENT_BYTES, amendment_effects, key_holders, removal_quorum, timelock
+from .. import keyfiles
+from ..core.amendments import (
+    MAX_AMENDMENT_BYTES,
+    AmendmentBodyError,
+    amendment_effects,
+    key_holders,
+    propose_body,
+    removal_quorum,
+    timelock,
+)
 from ..core.durations import format_duration
+from ..errors import InputError
+from ..party.signer import Signer
 from . import app
-from .common import JsonOpt, out, plain, print_json, shown
+from .common import JsonOpt, KeyOpt, PactOpt, ServerOpt, out, plain, print_json, shown
 from .diff_cmds import Comparison, change_json, changes_table, compare, load_old, print_void, read_new, void_json
+from .party_cmds import _client, warn_void
 
 amend_app = typer.Typer(help="Amend the pact: check a new version against the version in force.", no_args_is_help=True)
 app.add_typer(amend_app, name="amend")
@@ -94,3 +110,46 @@ def check_cmd(
             out.print(f"[red]{shown(new)}: cannot be proposed[/]: {', '.join(why)}")
     if not proposable:
         raise typer.Exit(1)
+
+
+@amend_app.command("propose")
+def propose_cmd(
+    new: Annotated[Path, typer.Argument(help="the proposed new version (YAML), exactly as it is to be signed", show_default=False)],
+    server: ServerOpt,
+    pact: PactOpt,
+    party: Annotated[str, typer.Option("--as", help="the proposing party's id", show_default=False)],
+    key: KeyOpt,
+    id_: Annotated[str, typer.Option("--id", help="the new proposal's id", show_default=False)],
+    rationale: Annotated[str | None, typer.Option("--rationale", help="why (at most 2,000 characters; shown wherever "
+                                                                       "the proposal is shown)")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Propose NEW as the next version of the pact. Give the first version as --pact: the version in force, the
+    earlier versions and the revoked keys are read from the server, and NEW is checked against them (the void
+    rules, at most 32 KiB) before anything is signed. Votes are `pausepact submit vote --proposal ID --yes`."""
+    data = read_new(new)
+    private = keyfiles.read_private_key(key)
+    with _client(server, pact) as c:
+        c.follow_versions()
+        state = c.state()
+        revoked = tuple(r["key"] for r in state.get("revoked", []) if isinstance(r, dict) and isinstance(r.get("key"), str))
+        current = c.pact
+        comparison = compare(current, data, holders=key_holders(c.chain), revoked=revoked)
+        if comparison.void:
+            print_void(comparison.void, str(new))
+            out.print(f"[red]{shown(new)}: void as an amendment of version {current.version}[/] "
+                      f"({len(comparison.void)} reason(s) above): nothing was signed")
+            raise typer.Exit(1)
+        try:
+            body = propose_body(id_, data, rationale)
+        except AmendmentBodyError as e:
+            raise InputError(f"{new}: {e}: nothing was signed") from None
+        receipt = c.submit(Signer(current, party, private), "propose", body)
+    assert comparison.new is not None
+    if json_out:
+        print_json({**receipt, "proposal": id_, "version": comparison.new.version, "digest": comparison.new.digest})
+    else:
+        out.print(f"proposed {shown(new)} as version {comparison.new.version} of {shown(current.pact)} "
+                  f"({comparison.new.digest}): proposal {shown(id_)}, entry {shown(receipt.get('index'))}")
+        _print_effects(comparison)
+    warn_void(receipt)

@@ -191,25 +191,24 @@ class PactClient:
         """The exact text of version ``version`` of the pact (None: the one in force), from ``GET /v1/pact``."""
         return self._request("GET", "/v1/pact", params={} if version is None else {"version": version})
 
-    def follow_versions(self, signer: Signer | None = None) -> bool:
-        """Switch to the version in force on the server when it follows, in the chain, the version this client holds.
+    def later_versions(self) -> list[Pact]:
+        """The versions of the chain after the one this client holds, up to the one in force on the server.
 
         The server's state names the chain (``versions``); each later version's text is fetched from
         ``/v1/pact?version=N`` and must have the digest the chain names and follow the one before
-        (``core.amendments.chain_step_problems``). ``signer``, if given, then signs under the version in force
-        (its key's seq goes on). Returns True when it switched; False when the server's version in force is the
-        one held. ClientError when the chain cannot be followed (a text that does not match, a key no longer
-        listed for the signer's party)."""
+        (``core.amendments.chain_step_problems``). Empty when the server has no later version in force.
+        ClientError when the chain cannot be followed (a text that does not match, a chain without this
+        client's version)."""
         state = self.state()
         chain, digest = state.get("versions"), state.get("pact_digest")
         if digest == self.pact.digest or not isinstance(chain, list):
-            return False
+            return []
         digests = [v.get("digest") if isinstance(v, dict) else None for v in chain]
         if self.pact.digest not in digests or digest not in digests:
             raise ClientError(f"the server's chain of versions does not hold the pact this client holds "
                               f"({self.pact.digest}) before the one in force ({digest})", "wrong-pact")
         if digests.index(digest) < digests.index(self.pact.digest):
-            return False  # this client holds a later version than the server has in force: nothing to follow
+            return []  # this client holds a later version than the one the server has in force: nothing to follow
         current, followed = self.pact, []
         for step in chain[digests.index(self.pact.digest) + 1:digests.index(digest) + 1]:
             number = step.get("version")
@@ -225,10 +224,20 @@ class PactClient:
                 [d.message for d in diagnostics if d.severity == "error"][:1]
             if new is None or problems:
                 raise ClientError(f"/v1/pact?version={number} does not follow version {current.version}: "
-                                  f"{(problems or ['not a valid pact'])[0]}",
-                                  "malformed")
+                                  f"{(problems or ['not a valid pact'])[0]}", "malformed")
             current = new
             followed.append(new)
+        return followed
+
+    def follow_versions(self, signer: Signer | None = None) -> bool:
+        """Switch to the version in force on the server when it follows, in the chain, the version this client holds
+        (``later_versions``); ``signer``, if given, then signs under it (its key's seq goes on). Returns True when
+        it switched. ClientError when the chain cannot be followed, or the new version no longer lists the
+        signer's key for its party."""
+        followed = self.later_versions()
+        if not followed:
+            return False
+        current = followed[-1]
         if signer is not None:
             owner = current.key_owner.get(signer.keyid)
             if owner is None or owner[0] != signer.party:
@@ -268,11 +277,22 @@ class PactClient:
             note = parse_note(text)
         except (UnicodeDecodeError, NoteError) as e:
             raise ClientError(f"server sent a malformed checkpoint: {e}", "malformed") from None
-        # a log key of any version followed: which one signs depends on the tree's last entry (monitors judge that)
-        keys = [raw for v in self.chain for pid, raw in v.key_owner.values() if pid == v.log_party.id]
-        if not any(verify_note(note, self.pact.origin, k) for k in keys):
+        # a log key of any version of the chain: which one signs depends on the tree's last entry (monitors and the
+        # verifier judge that); the later versions are read (not followed: a pinned pact stays pinned) only if needed
+        if not self._log_signed(note, self.chain) and not self._log_signed(note, self._later_or_none()):
             raise ClientError("server sent a checkpoint not signed by the pact's log key", "bad-signature")
         return text
+
+    @staticmethod
+    def _log_signed(note: Any, versions: list[Pact]) -> bool:
+        keys = [raw for v in versions for pid, raw in v.key_owner.values() if pid == v.log_party.id]
+        return any(verify_note(note, v.origin, k) for v in versions[:1] for k in keys)
+
+    def _later_or_none(self) -> list[Pact]:
+        try:
+            return self.later_versions()
+        except ClientError:
+            return []
 
     def _hashes(self, path: str, params: dict[str, int]) -> list[bytes]:
         hashes = self._object("GET", path, params=params).get("hashes")
