@@ -398,7 +398,7 @@ steps:
   - {at: 300d, by: aisi, amend: {id: tighten-rnd, pact: pact-v2.yaml, rationale: "RATIONALE"}, say: "AISI proposes amendment tighten-rnd (version 2)"}
   - {by: aisi, vote: {proposal: tighten-rnd, choice: 'yes'}, say: "AISI votes yes"}
   - {by: civic-audit, vote: {proposal: tighten-rnd, choice: 'yes'}, say: "the auditor votes yes"}
-  - {at: 301d, by: eval-org, vote: {proposal: tighten-rnd, choice: 'no', rationale: "0.4 is still too loose; we would have said 0.3"}, say: "the evaluator votes no (0.4 is still too loose, it says)"}
+  - {at: 301d, by: eval-org, vote: {proposal: tighten-rnd, choice: 'no', rationale: "0.4 is still too loose; we would have said 0.3"}, say: "the evaluator votes no"}
   - {by: lab-a, report: {indicator: ai_code_share, value: 0.532}, say: "Lab A reports its ai_code_share"}
   - {by: lab-b, report: {indicator: ai_code_share, value: 0.879}, say: "Lab B reports its ai_code_share"}
   - {by: lab-c, report: {indicator: ai_code_share, value: 0.382}, say: "Lab C reports its ai_code_share"}

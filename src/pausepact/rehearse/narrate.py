@@ -48,6 +48,7 @@ class Narrator:
         self.proposals: dict[str, str] = {}
         self.missing: list[str] | None = None
         self.status_level: str | None = None
+        self.status_digest: str | None = None
 
     def stamp(self, time: str) -> str:
         """A contract time as the narration dates its lines."""
@@ -116,10 +117,15 @@ class Narrator:
         if res and res.get("proposal") and res.get("missing") != self.missing:
             self.missing = res["missing"]
             self.console.print(f"[dim]{date}  to leave {shown(res['level'])}: {shown('; '.join(res['missing']) or 'ready')}[/]")
-        if status is not None and status["level"] != self.status_level:
-            self.status_level = status["level"]
-            self.console.print(f"[cyan]{date}  status signed by the monitors: level {shown(status['level'])} "
-                               f"(tree size {shown(status['tree_size'])}); guards obey this[/]")
+        if status is not None and (status["level"], status["pact_digest"]) != (self.status_level, self.status_digest):
+            moved = self.status_digest is not None and status["pact_digest"] != self.status_digest
+            self.status_level, self.status_digest = status["level"], status["pact_digest"]
+            named = next((v.version for v in replica.versions(parse_time(st["as_of"])) if v.digest == status["pact_digest"]),
+                         None) if replica is not None else None
+            version = f", version {shown(named)}" if moved and named is not None else ""
+            follow = "; guards follow the chain of versions to it" if moved else "; guards obey this"
+            self.console.print(f"[cyan]{date}  status signed by the monitors: level {shown(status['level'])}{version} "
+                               f"(tree size {shown(status['tree_size'])}){follow}[/]")
 
     # ------------------------------------------------------------------ v2: sealed reports, amendments
 
@@ -139,14 +145,15 @@ class Narrator:
         return f"verdicts by {said} → [{colour}]{shown(state)}[/]"
 
     def sealed_report(self, t: int, sub: Submitted, rec: SealedReport | None, st: dict[str, Any]) -> None:
-        """One sealed report as the public sees it once settled: the step's line, the commitment and the verdicts."""
+        """One sealed report as the public sees it once settled: the step's line (``sub.says``, markup made by the
+        driver), the commitment and the verdicts."""
         assert sub.opening is not None
         item = next((x for x in st.get("sealed", []) if x["index"] == sub.index), None)
         if item is None:  # void (a replayed commitment): nothing to judge
-            self.say(t, f"[dim]#{shown(sub.index):<4}[/] {shown(sub.says)}, sealed [yellow](void: {shown(sub.void)})[/]")
+            self.say(t, f"[dim]#{shown(sub.index):<4}[/] {sub.says} [yellow](void: {shown(sub.void)})[/]")
             return
         self.sealed[sub.index] = item["state"]
-        self.say(t, f"[dim]#{shown(sub.index):<4}[/] {shown(sub.says)}, sealed (commitment {shown(sub.opening.commitment[:19])}…); "
+        self.say(t, f"[dim]#{shown(sub.index):<4}[/] {sub.says} (commitment {shown(sub.opening.commitment[:19])}…); "
                     f"{self._judged(rec, item)}")
         if not self.explained_sealing and rec is not None:
             self.explained_sealing = True
@@ -173,7 +180,7 @@ class Narrator:
 
         new = parse_pact(text)[0]
         if rationale:
-            self.console.print(f"{'':12}rationale: {shown(rationale)}")
+            self.rationale(rationale)
         if new is None:
             return
         for c in diff_pacts(in_force, new):
@@ -181,6 +188,10 @@ class Narrator:
                 continue
             weakens = f" [bold red](weakens: {shown(c.why)})[/]" if c.weakens else ""
             self.console.print(f"{'':12}[dim]changes:[/] {shown(describe(c, in_force, new))}{weakens}")
+
+    def rationale(self, text: str) -> None:
+        """A proposal's or a vote's rationale (contract v2: shown wherever proposals are shown)."""
+        self.console.print(f"{'':12}rationale: {shown(text)}")
 
     def _amendment_state(self, p: dict[str, Any], st: dict[str, Any], date: str) -> None:
         if p["state"] == "queued":

@@ -206,15 +206,17 @@ class Rehearsal:
             raise StepFailed(f"the log accepted (entry #{sub.index}) what the script expects it to refuse ({step.refused})")
         if step.id is not None:
             self.submitted[step.id] = sub
+        version = f" [dim](version {pact.version})[/]" if pact.version != self.pact.version else ""
         if sub.opening is not None:
-            sub.says = says
+            sub.says = f"{shown(says)}, sealed" + (f" [dim]under version {pact.version}[/]" if version else "")
             self.sealed_told.append(sub)
             return
         void = f" [yellow](void: {shown(sub.void)})[/]" if sub.void else ""
-        version = f" [dim](version {pact.version})[/]" if pact.version != self.pact.version else ""
         self.narrator.say(w.now, f"[dim]#{shown(sub.index):<4}[/] {shown(says)}{version}{void}")
         if a.kind == "amend" and a.amendment is not None and not sub.void:
             self.narrator.amendment(pact, a.amendment, a.step.amend.rationale)
+        elif a.kind in ("vote", "propose") and isinstance(a.statement().get("rationale"), str):
+            self.narrator.rationale(a.statement()["rationale"])
 
     def status(self) -> dict[str, Any] | None:
         """The status as ``pausepact status --clock rehearsal:PATH`` judges it (its own code, on a clock read from the

@@ -59,7 +59,7 @@ def prepare(a: Action, now: int, submitted: dict[str, Submitted]) -> tuple[str, 
         if a.kind == "reveal":
             if sub.opening is None:
                 raise RehearsalError(f"of: {of!r} is not a sealed report made in this rehearsal: there is nothing to reveal")
-            body.setdefault("value", sub.opening.value)  # a script may reveal another value, to rehearse a lie
+            body.setdefault("value", sub.opening.value)  # another value rehearses a lie: void, it opens nothing
             body.setdefault("salt", sub.opening.salt)
     if a.kind == "revoke" and a.revoked is not None:
         body["key"] = a.revoked
