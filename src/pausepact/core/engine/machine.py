@@ -63,21 +63,21 @@ Example::
 
 from __future__ import annotations
 
-import bisect
 import copy
 import heapq
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from ..bodies import AckBody, AttestBody, CancelBody, CountersignBody, ProposeBody, ReportBody, RunBody, SignBody, VoteBody
+from ..bodies import AckBody, AttestBody, CancelBody, ProposeBody, SignBody, VoteBody
 from ..durations import format_time
-from ..pact import Pact, RedLine
+from ..pact import Pact
 from ..sequence import Sequencer
 from ..statement_types import require_every_type
 from ..statements import Rejection, SignedStatement
-from .evidence import KINDS, Report
+from .evidence import KINDS, EvidenceRules, Report
 from .history import Chronicle
 from .model import PendingReport, Proposal, Run, Scope
+from .runs import RunRules
 from .sealed import SealedRules
 from .state import full_state, light_state
 from .versions import AmendmentRules
@@ -85,12 +85,12 @@ from .versions import AmendmentRules
 EXPIRY = 30 * 86400
 
 
-class Engine(SealedRules, AmendmentRules):
+class Engine(EvidenceRules, RunRules, SealedRules, AmendmentRules):
     """Incremental replay of one pact's log; see the module docstring for the rules.
 
-    Sealed reports (contract section 8) are kept by ``SealedRules`` (module ``sealed``); the chain of
-    versions and revoked keys (section 9) by ``AmendmentRules`` (module ``versions``). ``pact`` is the
-    version in force.
+    Its parts, one module each: evidence (``EvidenceRules``, module ``evidence``), runs (``RunRules``,
+    ``runs``), sealed reports (section 8: ``SealedRules``, ``sealed``), the chain of versions and revoked
+    keys (section 9: ``AmendmentRules``, ``versions``). ``pact`` is the version in force.
     """
 
     def __init__(self, pact: Pact) -> None:
@@ -342,69 +342,6 @@ class Engine(SealedRules, AmendmentRules):
                 self._sealed_due(item[0], item[3])
             # exec and wake: queued and approved proposals are looked at in every pass anyway
 
-    # ------------------------------------------------------------------ evidence
-
-    # the engine is the red-line kinds' ``redlines.Evidence``: what they read, they read here
-
-    def series_for(self, dev: str, indicator: str) -> Sequence[Report]:
-        return self.series.get((dev, indicator), [])
-
-    def cutoff_for(self, dev: str, red_line: str) -> int | None:
-        return self.cutoff.get((dev, red_line))
-
-    def duty_since(self, dev: str, red_line: str, indicator: str) -> int:
-        # never reported since the last raise: count from when the duty began for this developer (and, for an
-        # indicator an amendment made anew, from its executes_at)
-        assert self.in_force_at is not None
-        return max(self.in_force_at, self.signed[dev], self.cutoff.get((dev, red_line), self.in_force_at),
-                   self.indicator_since.get(indicator, self.in_force_at))
-
-    def every(self, indicator: str) -> int:
-        return self.pact.indicators[indicator].every
-
-    def report_due(self, dev: str, indicator: str) -> int | None:
-        """When bound developer ``dev``'s next report of ``indicator`` is due: ``every`` after its latest
-        report, or after its duty began (the pact in force, its signature); None before the pact is in force."""
-        if self.in_force_at is None or dev not in self.signed:
-            return None
-        series = self.duty_series_for(dev, indicator)
-        return (series[-1].time if series else max(self.in_force_at, self.signed[dev])) + self.every(indicator)
-
-    def duty_indicators(self) -> list[str]:
-        return [name for name, ind in self.pact.indicators.items() if ind.reported_by == "developer"]
-
-    def holds(self, rl: RedLine, dev: str, m: int) -> bool:
-        """Whether ``rl`` holds for bound developer ``dev`` at moment ``m``."""
-        return KINDS[rl.kind].holds(self, rl, dev, m)
-
-    def shown_clear(self, rl: RedLine, dev: str, m: int, raised_at: int | None = None) -> bool:
-        """``clear`` for one red line and developer: positively shown not to hold on evidence after the raise.
-
-        "The raise" is the later of the red line's own cutoff for ``dev`` and ``raised_at`` (the last
-        moment the scope being left was raised): a red line raising above the level being left, never
-        cut, does not clear on reports older than the raise (contract v2, section 6 Clear).
-        """
-        return KINDS[rl.kind].shown_clear(self, rl, dev, m, raised_at)
-
-    def clear_for(self, level: str, party: str | None, m: int) -> list[tuple[RedLine, str]]:
-        """The (red line, developer) pairs not yet shown clear for leaving ``level``; empty means clear.
-
-        Every developer of the scope counts, including developers bound after the raise.
-        """
-        devs = [party] if party is not None else list(self.signed)
-        raised_at = self._scope(party).raised_at
-        return [(rl, d) for rl in self.pact.red_lines if self.rank[rl.raise_] >= self.rank[level]
-                for d in devs if not self.shown_clear(rl, d, m, raised_at)]
-
-    def _latest_report_index(self, rl: RedLine, dev: str) -> int | None:
-        kind = KINDS[rl.kind]
-        best: Report | None = None
-        for name in kind.indicators(self, rl):
-            reports = kind.evidence(self, rl, dev, name)
-            if reports and (best is None or reports[-1] > best):
-                best = reports[-1]
-        return best.index if best else None
-
     # ------------------------------------------------------------------ levels
 
     def _scope(self, party: str | None) -> Scope:
@@ -440,12 +377,6 @@ class Engine(SealedRules, AmendmentRules):
         for p in list(self.open.values()):
             if p.open and p.action == "resume" and p.party == party and p.level != level:
                 self._close(p, "cancelled", m, f"the level it would leave is no longer current (now {level})")
-
-    def _limits_changed(self, devs: Iterable[str]) -> None:
-        """The developers' own levels changed: their runs' limits must be looked at again."""
-        devs = set(devs)
-        if devs:
-            self.dirty_runs.update(k for k, r in self.runs.items() if r.party in devs)
 
     def _close(self, p: Proposal, state: str, m: int, why: str) -> None:
         p.state, p.closed_at, p.closed_by = state, m, why
@@ -603,33 +534,6 @@ class Engine(SealedRules, AmendmentRules):
                 changed = True
         return changed
 
-    def limit_for(self, dev: str) -> float | None:
-        return self.pact.restriction(self.own_level(dev)).max_training_flop
-
-    def _runs(self, m: int) -> None:
-        # only runs whose flop or limit changed, or whose grace ends now, can move
-        keys = self.dirty_runs | self.grace_due
-        self.dirty_runs, self.grace_due = set(), set()
-        for run in sorted((self.runs[k] for k in keys if k in self.runs), key=lambda r: r.order):
-            limit = self.limit_for(run.party)
-            if limit is not None and run.flop > limit:
-                if run.forbidden_at is None:
-                    run.forbidden_at = m
-                    run.grace = self.pact.restriction(self.own_level(run.party)).grace
-                    run.not_stopped_reported = False
-                    self._schedule(m + run.grace, "grace", (run.party, run.run))
-                if not run.not_stopped_reported and m >= run.forbidden_at + run.grace:
-                    run.not_stopped_reported = True
-                    self._violation(run.party, "run-not-stopped", run.run, run.last_index, run.forbidden_at + run.grace)
-            else:
-                run.forbidden_at = None
-
-    def _violation(self, party: str, kind: str, run: str | None, index: int, at: int) -> None:
-        v = {"party": party, "kind": kind, "run": run, "index": index, "at": format_time(at)}
-        self.violations_h.append(v)
-        self.timeline_h.append({"at": format_time(at), "event": "violation",
-                                **{k: v[k] for k in ("party", "kind", "run", "index")}})
-
     # ------------------------------------------------------------------ statements
 
     def _void(self, index: int, reason: str) -> None:
@@ -658,60 +562,6 @@ class Engine(SealedRules, AmendmentRules):
         for p in self.open.values():  # the developer population changed: quorums may have too
             if p.state == "active":
                 self._votes_counted(p)
-
-    def _on_report(self, index: int, ss: SignedStatement, body: ReportBody) -> None:
-        st = ss.statement
-        subject = body.subject if body.subject is not None else st.party
-        ind = self.pact.indicators[body.indicator]
-        if ind.countersigned_by:
-            self.countersignable[ss.digest] = PendingReport(subject, body.indicator, st.party, st.t, index, body.value)
-            return
-        self._count(subject, body.indicator, Report(st.t, index, body.value, st.party))
-
-    def _count(self, subject: str, indicator: str, report: Report) -> None:
-        series = self.series.setdefault((subject, indicator), [])
-        if not series or series[-1] <= report:
-            series.append(report)
-        else:  # a countersigned report takes its place by its own time
-            bisect.insort(series, report)
-        if report.words is None and len(series) > 2 * self._pruned_len.get((subject, indicator), 0) + 8:
-            # (a sealed series is never pruned: a report assessed late is judged on the series cut at its time)
-            self._prune(subject, indicator, series)
-            self._pruned_len[(subject, indicator)] = len(series)
-
-    def _prune(self, subject: str, indicator: str, series: list[Report]) -> None:
-        """Drop the prefix of a series that no rule can consult again.
-
-        Safe because cutoffs and the clock only move forward, and a late
-        (countersigned) report older than the bound lands where it cannot matter:
-        before a threshold's last non-meeting report, outside every window, or
-        at or before a cutoff. Keeps the state's size bounded by the pact's
-        windows rather than the log's length.
-        """
-        clock = self.clock if self.clock is not None else 0
-        bound = series[-1].time  # the latest report is always needed
-        for rl in self.pact.red_lines:
-            kind = KINDS[rl.kind]
-            if indicator not in kind.indicators(self, rl):
-                continue
-            keep = kind.keep_from(rl, series, self.cutoff.get((subject, rl.id)), clock)
-            if keep is not None:
-                bound = min(bound, keep)
-        first = next((i for i, r in enumerate(series) if r.time >= bound), len(series) - 1)
-        del series[:first]
-
-    def _on_countersign(self, index: int, ss: SignedStatement, body: CountersignBody) -> None:
-        st = ss.statement
-        pending = self.countersignable.get(body.statement)
-        if pending is None:
-            self._void(index, "countersign of an unknown report, or of one whose indicator has no countersigned_by")
-            return
-        if pending.author == st.party:
-            self._void(index, "a monitor may not countersign its own report")
-            return
-        if not pending.counted:
-            pending.counted = True
-            self._count(pending.subject, pending.indicator, Report(pending.time, pending.index, pending.value, pending.author))
 
     def _on_attest(self, index: int, ss: SignedStatement, body: AttestBody) -> None:
         st = ss.statement
@@ -780,38 +630,6 @@ class Engine(SealedRules, AmendmentRules):
             return
         p.last_index = index
         self._close(p, "cancelled", st.t, f"cancelled by {st.party}: {b.reason}")
-
-    def _on_run(self, index: int, ss: SignedStatement, body: RunBody) -> None:
-        st, b = ss.statement, body
-        key = (st.party, b.run)
-        run = self.runs.get(key)
-        flop = b.flop
-        if b.event == "start":
-            if run is None:
-                self.run_order += 1
-                run = Run(st.party, b.run, flop, index, index, st.t, order=self.run_order)
-                self.runs[key] = run
-            else:  # a start of an open run carries its flop like a heartbeat (v1.1)
-                run.last_index = index
-                run.flop = max(run.flop, flop)
-            self.dirty_runs.add(key)
-            limit = self.limit_for(st.party)
-            # the declaration itself is judged: a start declaring more than the limit is always on record
-            if limit is not None and flop > limit:
-                self._violation(st.party, "run-over-limit", b.run, index, st.t)
-            return
-        if run is None:
-            self._void(index, f"{b.event} of run {b.run!r}, which is not open")
-            return
-        run.last_index = index
-        if b.event == "stop":
-            del self.runs[key]
-            return
-        # a run's declared size is a commitment: it never decreases (v2), so a lower heartbeat escapes nothing
-        run.flop = max(run.flop, flop)
-        self.dirty_runs.add(key)
-        if run.forbidden_at is not None and st.t > run.forbidden_at + run.grace:
-            self._violation(st.party, "run-over-limit", b.run, index, st.t)
 
     def _on_ack(self, index: int, ss: SignedStatement, body: AckBody) -> None:
         return None

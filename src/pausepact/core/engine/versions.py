@@ -44,7 +44,7 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..amendments import amendment_effects, key_holders, removal_quorum, timelock, void_reasons
 from ..bodies import ProposeBody, RevokeBody
@@ -352,7 +352,7 @@ class AmendmentRules:
             self._votes_counted(q)
         self.dirty_runs.update(self.runs)
 
-    # provided by Engine (declared for the type checker)
+    # provided by Engine and its other parts (declared for the type checker)
     rank: dict[str, int]
     developers: list[str]
     monitors: list[str]
@@ -372,23 +372,18 @@ class AmendmentRules:
     dirty_runs: set[Any]
     runs: dict[Any, Any]
 
-    def proposal(self, pid: str) -> Proposal | None:
-        raise NotImplementedError
-    def _void(self, index: int, reason: str) -> None: ...
-    def _schedule(self, when: int, kind: str, key: Any) -> None: ...
-    def _votes_counted(self, p: Proposal) -> None: ...
-    def _close(self, p: Proposal, state: str, m: int, why: str) -> None: ...
-    def _retire(self, p: Proposal) -> None: ...
-    def _quorum(self, p: Proposal) -> Any:
-        raise NotImplementedError
-
-    def missing_for(self, p: Proposal, m: int) -> list[str]:
-        raise NotImplementedError
-
-    def view(self, as_of: int) -> Any:
-        raise NotImplementedError
-
     clock: int | None
+
+    if TYPE_CHECKING:  # (a method defined here would shadow the real one of a part later in Engine's bases)
+        def proposal(self, pid: str) -> Proposal | None: ...
+        def _void(self, index: int, reason: str) -> None: ...
+        def _schedule(self, when: int, kind: str, key: Any) -> None: ...
+        def _votes_counted(self, p: Proposal) -> None: ...
+        def _close(self, p: Proposal, state: str, m: int, why: str) -> None: ...
+        def _retire(self, p: Proposal) -> None: ...
+        def _quorum(self, p: Proposal) -> Any: ...
+        def missing_for(self, p: Proposal, m: int) -> list[str]: ...
+        def view(self, as_of: int) -> Any: ...
 
 
 EXPIRY = 30 * 86400
