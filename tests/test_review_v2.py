@@ -40,7 +40,7 @@ from pausepact.party.signer import Signer
 
 from .factory import MONITORS, Parties, key, make_pact, pact_text
 from .sealed_log import DAY, T0, SealedLog, seal_private, seal_public, sealed_pact, sealed_pact_kw
-from .test_engine_amend import AMENDMENT, TIGHTER, V1, amend, parsed, under, world
+from .test_engine_amend import AMENDMENT, TIGHTER, V1, V1_TEXT, amend, parsed, under, world
 
 # ---------------------------------------------------------------------------------------------- builders
 
@@ -559,3 +559,76 @@ def test_finding_14_a_sealed_members_size_does_not_reveal_the_values_magnitude()
                                              "measured_at": format_time(T0), "subject": "lab-a"})
         sizes.add(len(body["sealed"]["eval-org"]))
     assert len(sizes) == 1, f"public member sizes {sorted(sizes)} tell the values apart"
+
+
+# ---------------------------------------------------------------------------------------------- F12 (costs, unauthenticated)
+
+
+@pytest.mark.xfail(strict=True, reason="FINDING 12: a POST with a bad signature makes a view of the engine while an amendment is open")
+def test_finding_12_a_refused_envelope_costs_no_view_of_the_engine(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pausepact.server import versions as server_versions
+
+    log = world()
+    log.add("lab-b", "propose", {"id": "a1", "action": "amend", "pact": base64.b64encode(TIGHTER.encode()).decode()},
+            T0 + DAY)  # active, no vote: nothing can execute before the next entry
+    engine = log.engine()
+    views = {"n": 0}
+    real = Engine.view
+
+    def counting(self: Engine, as_of: int) -> Engine:
+        views["n"] += 1
+        return real(self, as_of)
+
+    monkeypatch.setattr(Engine, "view", counting)
+    for k in range(10):  # anyone can POST these: no key is needed to make a bad signature
+        env = log.parties("lab-c").sign("ack", {"level": "normal", "since": format_time(T0)}, T0 + 2 * DAY + k)
+        env["signatures"][0]["sig"] = base64.b64encode(bytes(64)).decode()
+        checked = check_one(env, V1)
+        assert getattr(checked, "code", None) == "bad-signature"
+        assert getattr(server_versions.judged(engine, checked, env), "code", None) == "bad-signature"
+    server_versions.pact_text(engine, V1_TEXT.encode(), T0 + 2 * DAY, None)  # GET /v1/pact, unauthenticated too
+    assert views["n"] == 0, f"11 unauthenticated requests made {views['n']} views (each copies the live and sealed state)"
+
+
+# ---------------------------------------------------------------------------------------------- F15
+
+
+def _checkpoint(pact: Pact, envs: list[dict[str, Any]]) -> str:
+    cr = merkle.CompactRange()
+    for e in envs:
+        cr.append(merkle.leaf_hash(canonical(e)))
+    cp = Checkpoint(pact.origin, cr.size, cr.root())
+    note = Note(cp.text(), (sign_note(cp.text(), pact.origin, key("log"), public_raw(key("log"))),))
+    for m in ("aisi", "eval-org"):
+        note = note.with_signature(cosign(cp.text(), m, key(m), public_raw(key(m)), T0 + DAY))
+    return note.render()
+
+
+@pytest.mark.xfail(strict=True, reason="FINDING 15: verify accepts a statement whose signature does not verify (v2 pacts)")
+def test_finding_15_verify_refuses_a_forged_statement_on_an_amendable_pact() -> None:
+    log = world()  # V1 has an amendment section: Validity follows the log, verify replays
+    forged = log.parties("lab-a").sign("report", {"indicator": "ai_code_share", "value": 0.99,
+                                                   "measured_at": format_time(T0 + DAY)}, T0 + DAY)
+    forged["signatures"][0]["sig"] = base64.b64encode(bytes(64)).decode()  # lab-a never signed this
+    envs = [*log.envelopes, forged]
+    assert getattr(check_one(forged, V1), "code", None) == "bad-signature"
+    with EnvelopeChecker(V1, V1_TEXT.encode()) as checker, pytest.raises(VerificationFailed):
+        verify_log(V1, envs, _checkpoint(V1, envs), checker)  # a log operator's forgery must not verify
+
+
+# ---------------------------------------------------------------------------------------------- F16
+
+
+@pytest.mark.xfail(strict=True, reason="FINDING 16: verify runs lookback before the version check: KeyError, not 'wrong-pact'")
+def test_finding_16_verify_names_a_removed_partys_stale_vote_instead_of_crashing() -> None:
+    text2 = bump(pact_text(developers=["lab-a", "lab-b", "lab-c"]) + AMENDMENT)  # drops lab-d (never signed)
+    log = world()
+    log.add("aisi", "propose", {"id": "a0", "action": "amend", "pact": base64.b64encode(TIGHTER.encode()).decode()},
+            T0 + DAY - 100)
+    executes = approve(log, text2, T0 + DAY)
+    under(log, parsed(text2))
+    log.add("aisi", "ack", {"level": "normal", "since": format_time(T0)}, executes + 10)
+    log.add("lab-d", "vote", {"proposal": "a0", "choice": "yes"}, executes + 20)  # names version 1: wrong-pact
+    assert [r["reason"] for r in log.replay()["rejected"]] == ["wrong-pact"]  # replay names it...
+    with pytest.raises(VerificationFailed, match="wrong-pact"):  # ...verify must too (today: KeyError 'lab-d')
+        check_replayed(V1, log.envelopes)
