@@ -530,7 +530,8 @@ class LogService:
     @staticmethod
     def _summary(state_or_core: dict[str, Any]) -> Any:
         parties = state_or_core["parties"]
-        return (state_or_core["in_force"], state_or_core["level"],
+        # the digest too: a status naming the version in force is due at once when an amendment executes (section 9)
+        return (state_or_core["pact_digest"], state_or_core["in_force"], state_or_core["level"],
                 {d: (p["level"], p.get("max_training_flop", p.get("restrictions", {}).get("max_training_flop")),
                      p.get("new_deployments", p.get("restrictions", {}).get("new_deployments"))) for d, p in parties.items()})
 
