@@ -632,3 +632,39 @@ def test_finding_16_verify_names_a_removed_partys_stale_vote_instead_of_crashing
     assert [r["reason"] for r in log.replay()["rejected"]] == ["wrong-pact"]  # replay names it...
     with pytest.raises(VerificationFailed, match="wrong-pact"):  # ...verify must too (today: KeyError 'lab-d')
         check_replayed(V1, log.envelopes)
+
+
+# ---------------------------------------------------------------------------------------------- F17
+
+
+@pytest.mark.xfail(strict=True, reason="FINDING 17: a share to a judge whose seal key was revoked counts (section 8: void)")
+def test_finding_17_a_share_to_a_judge_whose_seal_key_was_revoked_is_void() -> None:
+    pact, _ = sealed_pact()
+    log = signed_world(pact)
+    t = T0 + DAY
+    d = log.sealed_report("lab-a", "ai_code_share", 0.5, t)
+    log.verdict("aisi", d, CODE_WORDS, t + 1)
+    log.verdict("civic-audit", d, None, t + 2)
+    log.add("civic-audit", "revoke", {"key": seal_public("civic-audit"), "reason": "seal key leaked"}, t + 3)
+    log.add("aisi", "share", {"statement": d, "to": "civic-audit", "sealed": base64.b64encode(bytes(80)).decode()}, t + 4)
+    log.verdict("civic-audit", d, CODE_WORDS, t + 5)  # a further verdict resting on that share
+    state = log.replay()
+    assert state["rejected"] == [] and [r["key"] for r in state["revoked"]] == [seal_public("civic-audit")]
+    assert [v["index"] for v in state["void"]] == [len(log.entries) - 2, len(log.entries) - 1]
+
+
+# ---------------------------------------------------------------------------------------------- F18
+
+
+@pytest.mark.xfail(strict=True, reason="FINDING 18: an amendment back to active after its 30 days never expires (a zombie)")
+def test_finding_18_an_amendment_sent_back_to_active_after_30_days_expires() -> None:
+    text1 = pact_text() + AMENDMENT.replace("timelock: 2d", "timelock: 40d")
+    log = SealedLog(parsed(text1))
+    for d in ("lab-a", "lab-b", "lab-c"):
+        log.add(d, "sign", {}, T0)
+    amend(log, bump(text1), T0 + DAY)  # queued at T0 + 1d + 5s by every monitor and lab-a, lab-b (2 of 3 developers)
+    log.add("lab-d", "sign", {}, T0 + 2 * DAY)  # now 2/3 of 4 bound developers is 3: at executes_at it goes back to active
+    state = log.replay(T0 + 42 * DAY)
+    assert state["pact_version"] == 1
+    # section 6 Expiry: "An active proposal expires 30 days after it was made" (section 9: amendments as other proposals)
+    assert [(p["id"], p["state"]) for p in state["proposals"]] == [("a1", "expired")]
