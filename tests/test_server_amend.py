@@ -117,6 +117,8 @@ def test_an_amendment_executes_after_its_timelock_and_the_client_re_signs_under_
         assert replayed["rejected"] == [], replayed["rejected"]
         assert code == 0 and replayed["pact_version"] == 2 and replayed["rejected"] == []
         assert replayed["versions"] == final["versions"] and replayed["level"] == final["level"]
+        code, out, _ = cli(capsys, "timeline", "--pact", str(pact_file), str(entries))
+        assert code == 0 and "amend to version 2" in out and "pact amended: version 2" in " ".join(out.split())
 
         # monitors of the chain cosign; verify walks the chain from the first version
         ms = monitors(tmp_path, srv.url)

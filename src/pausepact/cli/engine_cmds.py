@@ -164,6 +164,10 @@ def _describe(e: dict[str, Any]) -> str:
         return f"{kind} {scope}: {e['from']} -> {e['to']}, by {why}"
     if kind == "proposal":
         extra = f" ({e['reason']})" if e.get("reason") else ""
+        if e["state"] == "active" and e.get("action") == "amend":
+            return f"proposal {e['proposal']} by {e['by']}: amend to version {e.get('version')} ({e.get('pact_digest')})"
+        if e["state"] == "active" and "by" not in e:  # back to active (an amendment whose approval no longer held)
+            return f"proposal {e['proposal']} active again{extra}"
         if e["state"] == "active":
             party = f" for {e['party']}" if e.get("party") else ""
             return f"proposal {e['proposal']} by {e['by']}: {e['action']} {e['level']}{party}"
@@ -183,6 +187,10 @@ def _describe(e: dict[str, Any]) -> str:
         return f"dispute {e['kind']} on sealed report #{e['index']}: {', '.join(e['monitors']) or '-'}"
     if kind == "reveal":
         return f"{e['party']} revealed sealed report #{e['statement']}"
+    if kind == "amended":
+        return f"pact amended: version {e['version']} ({e['pact_digest']}) in force, proposed at entry {e['index']}"
+    if kind == "revoke":
+        return f"{e['party']} revoked key {e['key']}: {e.get('reason', '')}"
     return f"{e.get('party')} signed"
 
 
