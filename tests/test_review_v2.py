@@ -668,3 +668,67 @@ def test_finding_18_an_amendment_sent_back_to_active_after_30_days_expires() -> 
     assert state["pact_version"] == 1
     # section 6 Expiry: "An active proposal expires 30 days after it was made" (section 9: amendments as other proposals)
     assert [(p["id"], p["state"]) for p in state["proposals"]] == [("a1", "expired")]
+
+
+# ---------------------------------------------------------------------------------------------- F19
+
+
+@pytest.mark.xfail(strict=True, reason="FINDING 19: the server serves a status naming a version no longer in force at its as_of")
+def test_finding_19_the_server_refuses_a_status_naming_a_superseded_version(tmp_path: Path) -> None:
+    import time as wall
+
+    from fastapi.testclient import TestClient
+
+    from pausepact.clock import Clock
+    from pausepact.core.status import status_envelope, status_signature
+    from pausepact.server import ServerConfig, create_app
+
+    text1 = pact_text() + "amendment:\n  approval: all monitors\n  timelock: 0s\n"
+    text2 = bump(text1)
+    for n in range(2):  # version 2 rotates aisi's signing keys (say, one leaked); the old ones are no longer listed
+        text2 = text2.replace(public_text(key("aisi", n)), public_text(key("aisi-rotated", n)))
+    p1, p2 = parsed(text1), parsed(text2)
+    app = create_app(ServerConfig(p1, text1.encode(), key("log"), f"sqlite:///{tmp_path}/log.db", Clock(), workers=1))
+    with TestClient(app, raise_server_exceptions=False) as c:
+        service = app.state.service
+        parties = Parties(p1)
+
+        def post(party: str, type_: str, body: dict[str, Any]) -> None:
+            r = c.post("/v1/statements", content=json.dumps(parties(party).sign(type_, body, service.clock.now())))
+            assert r.status_code == 201, r.text
+
+        for lab in ("lab-a", "lab-b", "lab-c"):
+            post(lab, "sign", {})
+        post("aisi", "propose", {"id": "a1", "action": "amend", "pact": base64.b64encode(text2.encode()).decode()})
+        for m in MONITORS:
+            post(m, "vote", {"proposal": "a1", "choice": "yes"})  # approved: executes at once (timelock 0s)
+        executed_at = service.clock.now()
+        deadline = wall.monotonic() + 120
+        while service.clock.now() <= executed_at + 1:  # (a clock that moves: the next second is under version 2)
+            assert wall.monotonic() < deadline
+            wall.sleep(0.05)
+        parties("eval-org").pact = p2
+        post("eval-org", "ack", {"level": "normal", "since": format_time(T0)})  # tree 8, its last entry under version 2
+        core: dict[str, Any] | None = None
+        while core is None:
+            assert wall.monotonic() < deadline
+            r = c.get("/v1/status/core")
+            core = r.json()["core"] if r.status_code == 200 else None
+            wall.sleep(0.05)
+        now = service.clock.now()
+        assert now > executed_at + 1 and c.get("/v1/state").json()["pact_version"] == 2
+        # a core as of now (version 2 in force), of the whole tree, naming version 1
+        tree = merkle.CompactRange()
+        for e in c.get("/v1/entries", params={"start": 0, "end": 8}).json()["entries"]:
+            tree.append(merkle.leaf_hash(canonical(e["envelope"])))
+        stale = {**core, "pact_digest": p1.digest, "tree_size": 8, "root_hash": tree.root().hex(), "as_of": format_time(now),
+                 "issued_at": format_time(now), "expires_at": format_time(now + 600)}
+        answers = []
+        for m in ("aisi", "eval-org"):  # aisi with its version-1 key, which version 2 no longer lists
+            env = status_envelope(stale, [status_signature(stale, key(m), public_raw(key(m)))])
+            answers.append(c.post("/v1/status/signatures", content=json.dumps(env)).status_code)
+        served = c.get("/v1/status")
+        named = None
+        if served.status_code == 200:
+            named = json.loads(base64.b64decode(served.json()["payload"]))["pact_digest"]
+        assert named != p1.digest, f"GET /v1/status serves a core naming version 1 after version 2 took over ({answers})"
