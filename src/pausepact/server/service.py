@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import hashlib
 import json
 import logging
 import threading
@@ -53,20 +52,17 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from ..clock import Clock
 from ..core import merkle
 from ..core.canonical import canonical
-from ..core.durations import format_time, parse_time
+from ..core.durations import format_time
 from ..core.engine import Engine, light_state, status_core
 from ..core.engine import snapshot as engine_snapshot
-from ..core.notes import Note, NoteError, parse_checkpoint, parse_note, verify_cosignature
 from ..core.pact import Pact
 from ..core.rejection import Rejection
 from ..core.statements import SignedStatement
-from ..core.status import StatusError, decode_core, signing_monitors, status_envelope
 from ..keyfiles import public_raw
 from ..log.checking import Checked, EnvelopeChecker, check_one, decode_one
 from ..log.store import Snapshot, is_database_error, open_store
-from ..log.store.base import MAX_INDEX
 from ..log.writer import DEFAULT_MAX_LEAD, LogWriter, Result
-from . import versions
+from . import signatures, versions
 from .notify import Notifier, Webhook, ledger_path, observe
 from .snapshot_seal import log_keys, seal, unseal
 
@@ -592,50 +588,10 @@ class LogService:
         return run
 
     def add_status_signature(self, envelope: Any) -> tuple[int, str | None]:
-        """Merge one monitor's signature into its core's candidate; returns (signers, error).
+        """Merge one monitor's signature into its core's candidate; returns (signers, error) (module ``signatures``)."""
+        return signatures.add_status_signature(self, envelope)
 
-        A core names the version in force at its ``as_of``: it is checked against that version, and signatures
-        count for that version's monitors, never by a key revoked within its tree (section 9)."""
-        try:
-            core, payload = decode_core(envelope)
-        except StatusError as e:
-            return 0, str(e)
-        if not isinstance(envelope["signatures"], list) or len(envelope["signatures"]) != 1:
-            return 0, "send exactly one valid monitor signature"
-        size = core["tree_size"]
-        if not isinstance(size, int) or not 0 <= size <= min(MAX_INDEX, self.follow_store.size()):
-            return 0, "core for a tree this log does not have"
-        self._settle_to(size)
-        with self.engine_lock:
-            pact = versions.version_named(self.engine, str(core["pact_digest"]), self.clock.now())
-            revoked = versions.revoked_within(self.engine, size)
-        if pact is None:
-            return 0, "core names a pact_digest that is no version of this log's pact"
-        try:
-            core = decode_core(envelope, pact)[0]  # every member checked, types and formats included
-        except StatusError as e:
-            return 0, str(e)
-        as_of = parse_time(core["as_of"])
-        if core["root_hash"] != merkle.root(self.follow_store.node, size).hex():
-            return 0, "core names a root this log does not have"
-        signers = signing_monitors(versions.without_revoked(envelope, revoked), payload, pact)  # one verification
-        if len(signers) != 1:
-            return 0, "send exactly one valid monitor signature (of a monitor of the version the core names, by a key not revoked)"
-        digest = hashlib.sha256(payload).hexdigest()
-        with self.follow_store.write():
-            existing = self.follow_store.status_candidate(digest)
-            sigs = json.loads(existing)["signatures"] if existing else []
-            if all(s["keyid"] != envelope["signatures"][0]["keyid"] for s in sigs):
-                sigs.append(envelope["signatures"][0])
-            merged = status_envelope(core, sigs)
-            count = len(signing_monitors(versions.without_revoked(merged, revoked), payload, pact))
-            text = json.dumps(merged, separators=(",", ":"))
-            self.follow_store.put_status_candidate(digest, as_of, text)
-            if count >= pact.oversight.status_quorum:
-                self.follow_store.put_status(size, as_of, text)
-        return count, None
-
-    def _settle_to(self, size: int) -> None:
+    def settle_to(self, size: int) -> None:
         """Follower thread: the engine has applied at least ``size`` entries (their events are published later)."""
         if self.engine.size < size:
             events = self._catch_up(size)
@@ -659,56 +615,10 @@ class LogService:
         text = self.read_store.latest_status()
         return json.loads(text) if text else None
 
-    # -------------------------------------------------------------- cosignatures
-
-    def _cosigning(self, size: int) -> tuple[Pact, frozenset[str]]:
-        """The version whose monitors cosign the checkpoint of ``size`` entries (the one in force at its last
-        entry) and the keyids revoked within that tree (they count for no cosignature)."""
-        self._settle_to(size)
-        last = self.follow_store.entries(size - 1, size) if size else []
-        t = versions.leaf_time(last[0].leaf) if last else None
-        with self.engine_lock:
-            pact = versions.version_in_force(self.engine, t).pact if t is not None else self.first
-            return pact, versions.revoked_within(self.engine, size)
-
     def add_cosignature(self, body: bytes) -> tuple[int, str | None]:
-        """Merge valid monitor cosignatures into the stored checkpoint of that size; returns (cosigners, error).
-
-        At most one signature line per monitor party is verified, so a request costs at most one
-        verification per monitor key, whatever it carries. The monitors are those of the version in force at
-        the tree's last entry, their keys less those revoked within the tree.
-        """
-        try:
-            note = parse_note(body)
-            cp = parse_checkpoint(note.text)
-        except NoteError as e:
-            return 0, f"not a checkpoint note: {e}"
-        if not 0 <= cp.size <= MAX_INDEX:
-            return 0, f"no checkpoint of size {cp.size}"
-        stored = self.follow_store.checkpoint(cp.size)
-        if stored is None:
-            return 0, f"no checkpoint of size {cp.size}"
-        merged = parse_note(stored[1])
-        if merged.text != note.text:
-            return 0, "the cosigned checkpoint differs from this log's checkpoint of that size"
-        pact, revoked = self._cosigning(cp.size)
-        added = 0
-        seen: set[str] = set()
-        for sig in note.signatures:
-            if sig.name not in pact.monitors or sig.name in seen or sig in merged.signatures:
-                continue
-            seen.add(sig.name)
-            single = Note(note.text, (sig,))
-            if any(verify_cosignature(single, sig.name, k) is not None for k in versions.monitor_keys(pact, sig.name, revoked)):
-                merged = merged.with_signature(sig)
-                added += 1
-        cosigners = [m for m in pact.monitors
-                     if any(verify_cosignature(merged, m, k) is not None for k in versions.monitor_keys(pact, m, revoked))]
-        if not added:
-            return len(cosigners), "no new valid monitor cosignature"
-        with self.follow_store.write():
-            self.follow_store.put_checkpoint(cp.size, merged.render(), len(cosigners))
-        return len(cosigners), None
+        """Merge valid monitor cosignatures into the stored checkpoint of that size; returns (cosigners, error)
+        (module ``signatures``)."""
+        return signatures.add_cosignature(self, body)
 
 
 __all__ = ["Hub", "InternalFault", "LogService", "ServerConfig", "Unavailable"]
