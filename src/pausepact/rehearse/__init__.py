@@ -1,8 +1,10 @@
 """Rehearsals: a scripted stretch of a pact's life played against real processes (server, monitors,
 guards) on one virtual, discrete-event clock (``clock.Dial``), with expectations checked on the way.
 
-``script`` reads and checks a script, ``world`` runs the processes and knows when they have all
-caught up, ``play`` drives the clock and the steps, ``narrate`` tells what changed, ``expect``
+``script`` reads and checks a script (``versions``: the amendments and revocations it refers to),
+``world`` runs the processes and knows when they have all caught up, ``replica`` is the driver's
+own replay of the log, ``play`` drives the clock and the steps, ``statements`` turns a step into
+what its party sends (sealing, amending, revoking), ``narrate`` tells what changed, ``expect``
 checks what the script expects. ``run_rehearsal`` is what ``pausepact rehearse`` and the demo call.
 docs/rehearse.md describes the format and the design.
 """

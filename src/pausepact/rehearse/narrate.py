@@ -2,6 +2,10 @@
 
 Every value that comes from the server or the script is printed through ``shown`` (plain text,
 markup escaped): a party's id or reason can never style or link the terminal.
+
+A sealed report is told as the public sees it (its commitment, each judge's verdict by name);
+the only lines that carry a value it hides are a monitor's private view (``monitor_view``),
+each marked ``🔒``, and a reveal, after which the value is public.
 """
 
 from __future__ import annotations
