@@ -179,6 +179,10 @@ def _invocations() -> list[tuple[str, list[str]]]:
     add("rehearse speed zero", "rehearse", "{garbage}", "--speed", "0")
     add("serve clock", "serve", "--pact", "{pact}", "--key", "{log}", "--clock", "sundial")
     add("amend check unamendable", "amend", "check", "{pact}", "--pact", "{pact}")
+    add("amend propose no server", "amend", "propose", "{pact}", "--server", NOWHERE, "--pact", "{pact}", "--as", "aisi",
+        "--key", "{aisi}", "--id", "a1")
+    add("revoke no server", "revoke", "--server", NOWHERE, "--pact", "{pact}", "--as", "lab-a", "--key", "{lab-a}",
+        "--revoke", "{lab-a}", "--reason", "leaked")
     return [r for r in rows if r is not None]
 
 
