@@ -55,13 +55,16 @@ def test_v2_steps_resolve_when_read(tmp_path: Path) -> None:
     path.write_text(HEAD + "  - {by: lab-c, revoke: {key: lab-c-cluster, reason: leaked}}\n"
                            "  - {by: aisi, amend: {id: v2, pact: pact-v2.yaml, rationale: tighter}}\n"
                            "  - {id: r1, by: lab-a, report: {indicator: ai_code_share, value: 0.5}}\n"
-                           "  - {by: lab-a, reveal: {of: r1}}\n  - {monitor_view: {monitor: aisi, of: [r1]}}\n")
+                           "  - {by: lab-a, reveal: {of: r1}}\n  - {monitor_view: {monitor: aisi, of: [r1]}}\n"
+                           "  - {by: aisi, revoke: {key: aisi.seal, reason: rotated}}\n")
     script, _ = load_script(path)
     revoke, amend = script.actions[0], script.actions[1]
     assert revoke.revoked is not None and revoke.revoked.startswith("ed25519:")
     assert revoke.revoked in (tmp_path / "pact.yaml").read_text() and revoke.revoked not in (tmp_path / "pact-v2.yaml").read_text()
     assert amend.amendment == (tmp_path / "pact-v2.yaml").read_bytes()
-    assert [a.kind for a in script.actions] == ["revoke", "amend", "report", "reveal", "monitor_view"]
+    assert [a.kind for a in script.actions] == ["revoke", "amend", "report", "reveal", "monitor_view", "revoke"]
+    seal = script.actions[-1].revoked  # a monitor's seal key, named as its file is
+    assert seal is not None and seal.startswith("x25519:") and f'seal_key: "{seal}"' in (tmp_path / "pact.yaml").read_text()
     # an amendment written inline (a value with a line break is the text itself) is the same bytes
     inline = (tmp_path / "pact-v2.yaml").read_text()
     path.write_text(HEAD + "  - by: aisi\n    amend:\n      id: v2\n      pact: |\n"
