@@ -134,6 +134,14 @@ def _bisect_time(series: Sequence[Report], cutoff: int) -> int:
     return lo
 
 
+def judged_for(rl: RedLine, series: Sequence[Report]) -> Sequence[Report]:
+    """The reports that speak for ``rl``: every public report, and the sealed ones whose agreed words name it (a
+    sealed report judged under another definition of ``rl`` neither raises nor clears it, section 8)."""
+    if not series or (series[0].words is None and series[-1].words is None):
+        return series  # a public series (sealed and public reports never share one)
+    return [r for r in series if r.words is None or r.word(rl.id) is not None]
+
+
 def meets(rl: RedLine, value: float) -> bool:
     """Whether ``value`` meets a threshold red line's ``at_least`` / ``at_most``."""
     if rl.at_least is not None:
@@ -226,14 +234,14 @@ class Kind(ABC):
     def evidence(self, ev: Evidence, rl: RedLine, dev: str, indicator: str | None = None) -> Sequence[Report]:
         """``dev``'s reports of ``indicator`` (default: the red line's) made after the red line's cutoff."""
         name = (rl.indicator or "") if indicator is None else indicator
-        return after(ev.series_for(dev, name), ev.cutoff_for(dev, rl.id))
+        return judged_for(rl, after(ev.series_for(dev, name), ev.cutoff_for(dev, rl.id)))
 
     def after_raise(self, ev: Evidence, rl: RedLine, dev: str, raised_at: int | None) -> Sequence[Report]:
         """Reports made after "the raise": the later of the red line's cutoff for ``dev`` and ``raised_at``."""
         cut = ev.cutoff_for(dev, rl.id)
         if raised_at is not None and (cut is None or raised_at > cut):
             cut = raised_at
-        return after(ev.series_for(dev, rl.indicator or ""), cut)
+        return judged_for(rl, after(ev.series_for(dev, rl.indicator or ""), cut))
 
     @abstractmethod
     def holds(self, ev: Evidence, rl: RedLine, dev: str, m: int) -> bool:

@@ -13,6 +13,8 @@ revoked within the tree. The first failure is reported with the entry index and 
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -24,7 +26,7 @@ from ..core.engine.versions import RECHECKED
 from ..core.notes import Note, NoteError, parse_checkpoint, parse_note, verify_cosignature, verify_note
 from ..core.pact import Pact
 from ..core.sequence import Sequencer
-from ..core.statements import Rejection, SignedStatement
+from ..core.statements import Rejection
 from ..errors import PausepactError
 from .checking import EnvelopeChecker, decode_one
 
@@ -44,9 +46,22 @@ class VerifyReport:
     cosigners: list[str] = field(default_factory=list)
 
 
-def follows_the_log(pact: Pact) -> bool:
-    """Whether Validity depends on what the log holds (v2): a pact that can be amended, or with a sealed indicator."""
-    return pact.amendment is not None or any(ind.sealed for ind in pact.indicators.values())
+def follows_the_log(pact: Pact, envelopes: Sequence[object] = ()) -> bool:
+    """Whether Validity depends on what the log holds (v2): a pact that can be amended, one with a sealed indicator,
+    or a log that holds a ``revoke`` (any pact's parties may revoke their keys)."""
+    if pact.amendment is not None or any(ind.sealed for ind in pact.indicators.values()):
+        return True
+    return any(_is_revoke(e) for e in envelopes)
+
+
+def _is_revoke(envelope: object) -> bool:
+    """Whether an envelope's payload is a ``revoke`` statement (canonical JSON: the member reads exactly so)."""
+    try:
+        obj = json.loads(envelope) if isinstance(envelope, bytes | str) else envelope
+        payload = obj["payload"] if isinstance(obj, dict) else None
+        return isinstance(payload, str) and b'"type":"revoke"' in base64.b64decode(payload, validate=True)
+    except (ValueError, TypeError, KeyError, binascii.Error):
+        return False  # check_entries judges a malformed envelope
 
 
 def check_entries(pact: Pact, envelopes: Sequence[object], checker: EnvelopeChecker) -> tuple[int, bytes]:
@@ -57,7 +72,7 @@ def check_entries(pact: Pact, envelopes: Sequence[object], checker: EnvelopeChec
     """
     seq = Sequencer()
     cr = merkle.CompactRange()
-    follows = follows_the_log(pact)
+    follows = follows_the_log(pact, envelopes)
     for i, c in enumerate(checker.check_for_order(envelopes)):
         if isinstance(c, Rejection):
             if not follows or c.code not in RECHECKED:
@@ -82,13 +97,13 @@ def check_replayed(pact: Pact, envelopes: Sequence[object]) -> Engine | None:
     lines, a statement naming a version not in force at its time, a revoked key, a developer's vote on
     anything but an amendment, a seq or time out of order). Returns the engine, or None when the pact's
     Validity does not follow the log (``check_entries`` alone decides). Needs no secret."""
-    if not follows_the_log(pact):
+    if not follows_the_log(pact, envelopes):
         return None
     engine = Engine(pact)
     for i, envelope in enumerate(envelopes):
-        checked = decode_one(envelope, pact)  # signatures verified by check_entries; the engine re-checks the rest
-        if isinstance(checked, SignedStatement) and (problem := engine.lookback_problem(checked)) is not None:
-            raise VerificationFailed(f"entry {i}: {problem.code}: {problem.detail}", i)
+        # signatures were verified by check_entries; a refusal it let through (RECHECKED) the engine checks anew,
+        # signature included, under the version in force at the entry's time; apply judges the lookback rules too
+        checked = decode_one(envelope, pact)
         before = len(engine.rejected_h)
         engine.apply(i, checked, envelope)
         if len(engine.rejected_h) > before:

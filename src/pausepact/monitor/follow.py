@@ -382,7 +382,7 @@ class Monitor:
             if index < self.engine.size:
                 continue
             if isinstance(checked, Rejection):  # the version in force at its time judges it (section 9)
-                checked = self.engine._in_version(checked, envelope)
+                checked = self.engine.in_version(checked, envelope)
             before = len(self.engine.rejected_h)
             self.engine.apply(index, checked)
             if len(self.engine.rejected_h) > before:

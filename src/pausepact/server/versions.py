@@ -38,7 +38,7 @@ def settles(ss: SignedStatement) -> bool:
 def may_differ(engine: Engine) -> bool:
     """Whether the first version's judgement of a statement may differ from the engine's: the pact was amended,
     an amendment is open, or a key was revoked."""
-    return len(engine.versions) > 1 or engine._amending() or bool(engine.revoked_ids)
+    return len(engine.versions) > 1 or engine.amending() or bool(engine.revoked_ids)
 
 
 def judged(engine: Engine, checked: Checked, envelope: Any) -> Checked:
@@ -54,8 +54,8 @@ def judged(engine: Engine, checked: Checked, envelope: Any) -> Checked:
         obj = envelope_object(envelope)
         if obj is None:
             return checked
-        return engine._in_version(checked, obj)
-    return engine._in_version(checked, None)
+        return engine.in_version(checked, obj)
+    return engine.in_version(checked, None)
 
 
 def envelope_object(envelope: Any) -> Any:
@@ -80,7 +80,7 @@ def leaf_time(leaf: bytes) -> int | None:
 
 def version_in_force(engine: Engine, t: int) -> Version:
     """The version in force for an entry timed ``t`` (an amendment due before ``t`` counts as executed)."""
-    return engine._version_for(t)
+    return engine.version_for(t)
 
 
 def revoked_within(engine: Engine, size: int) -> frozenset[str]:
@@ -109,7 +109,7 @@ def without_revoked(envelope: dict[str, Any], revoked: frozenset[str]) -> dict[s
 def settled_versions(engine: Engine, now: int) -> list[Version]:
     """Every version in force by ``now`` (an amendment whose ``executes_at`` has passed counts, though no entry
     followed it yet), oldest first."""
-    if not engine._amending():
+    if not engine.amending():
         return list(engine.versions)
     at = max(now, engine.clock if engine.clock is not None else now)
     settled: list[Version] = engine.view(at).versions

@@ -186,7 +186,7 @@ class Engine(EvidenceRules, RunRules, SealedRules, AmendmentRules):
         if index != self.size:
             raise ValueError(f"entry {index} applied out of order; expected {self.size}")
         self.size += 1
-        checked = self._in_version(checked, envelope)
+        checked = self.in_version(checked, envelope)
         if isinstance(checked, Rejection):
             self.rejected_h.append({"index": index, "reason": checked.code, "detail": checked.detail})
             return
@@ -260,7 +260,7 @@ class Engine(EvidenceRules, RunRules, SealedRules, AmendmentRules):
         for name in ("approved", "defeatable", "expiring", "queued", "dirty_runs", "grace_due"):
             setattr(view, name, set(getattr(self, name)))
         self._fork_sealed(view)
-        if self._amending():  # an amendment may execute while the view settles: it changes what entries alone change
+        if self.amending():  # an amendment may execute while the view settles: it changes what entries alone change
             view.signed, view.monitor_signed = dict(self.signed), dict(self.monitor_signed)
             view.series, view._pruned_len = dict(view.series), dict(self._pruned_len)
             view.versions, view.indicator_since = list(self.versions), dict(self.indicator_since)

@@ -159,7 +159,7 @@ class SealedRules:
         self.sealed_series: dict[tuple[str, str], list[str]] = {}  # (subject, indicator) -> digests by time
         self.duty: dict[tuple[str, str], list[Report]] = {}  # what overdue reads for a sealed indicator
         self.assessed_now: list[tuple[str, str, int, int]] = []  # (subject, indicator, time, index) at this instant
-        self.sealed_unsettled: set[str] = set()  # digests whose state or duty time alone may change
+        self.sealed_unsettled: set[str] = set()  # digests time alone may still change (until verdict_within passed)
         self.disputes_l: list[dict[str, Any]] = []
 
     def _fork_sealed(self, view: Any) -> None:
@@ -198,7 +198,7 @@ class SealedRules:
         if st.type == "sealed_report":
             sr = st.content
             assert isinstance(sr, SealedReportBody)
-            pact = self.version_at(st.t).pact
+            pact = self.version_for(st.t).pact
             current = {m for m, k in pact.seal_keys.items() if k not in self.revoked_keys}
             members = members_problem(current, set(sr.sealed))
             return Rejection("body", f"sealed_report: {members}") if members else None
@@ -300,6 +300,9 @@ class SealedRules:
         if st.party not in rec.judges or body.to not in rec.judges or body.to == st.party:
             self._void(index, f"a share of sealed report {rec.index} goes from one of its judges to another")
             return
+        if self.pact.seal_keys.get(body.to) in self.revoked_keys:
+            self._void(index, f"{body.to}'s seal key was revoked: nothing may be sealed to it")
+            return
         mine = rec.verdicts.get(st.party)
         if mine is None or not mine.opened:
             self._void(index, f"{st.party} shares sealed report {rec.index} before its own opened verdict")
@@ -330,7 +333,9 @@ class SealedRules:
         self.timeline_h.append({"at": st.time, "event": "reveal", "index": index, "party": st.party,
                                 "statement": rec.index})
         self._reveal_check(rec, list(rec.judged), st.t)
-        for other in self.sealed.values():  # doubling words of later reports whose window holds this one
+        # doubling words of later reports of the same series whose window holds this one
+        for digest in self.sealed_series.get((rec.subject, rec.indicator), ()):
+            other = self.sealed[digest]
             if other is not rec and any(rec.digest in w for w in other.windows.values()):
                 self._reveal_check(other, list(other.judged), st.t, doubling_only=True)
 
@@ -362,13 +367,10 @@ class SealedRules:
             self._dispute(rec, "verdicts-differ", differ, m)
         self.timeline_h.append({"at": format_time(m), "event": "assessed", "index": rec.index, "subject": rec.subject,
                                 "indicator": rec.indicator, "verdict": dict(words)})
-        if rec.final:
-            self.sealed_unsettled.discard(rec.digest)
 
     def _settle_disputed(self, rec: SealedReport, m: int) -> None:
         rec.state = "disputed"
         self._duty_remove(rec)
-        self.sealed_unsettled.discard(rec.digest)
         self._dispute(rec, "verdicts-differ", list(rec.judged), m)
 
     def _sealed_due(self, m: int, digest: str) -> None:
@@ -377,13 +379,13 @@ class SealedRules:
         if rec is None or rec.final:
             return
         rec.final = True
+        self.sealed_unsettled.discard(digest)  # nothing but entries changes it from now on
         unopened = rec.unopened()
         missing = [j for j in rec.judged if rec.verdicts[j].opened
                    and any((j, k) not in rec.shares for k in unopened)]
         if missing:
             self._dispute(rec, "share-missing", missing, m)
         if rec.state != "pending":
-            self.sealed_unsettled.discard(digest)
             return
         silent = [j for j in rec.judges if j not in rec.verdicts]
         if silent:
@@ -391,7 +393,6 @@ class SealedRules:
         if rec.quorum > 0 and len(unopened) >= rec.quorum:
             rec.state = "unopenable"
             self._duty_remove(rec)
-            self.sealed_unsettled.discard(digest)
             self._violation(rec.author, "sealed-unopenable", None, rec.index, m)
         elif not self._may_agree(rec):
             self._settle_disputed(rec, m)
@@ -415,7 +416,8 @@ class SealedRules:
         self.timeline_h.append({"at": format_time(m), "event": "dispute", **{k: d[k] for k in ("index", "kind", "monitors")}})
 
     def _reveal_check(self, rec: SealedReport, judges: list[str], m: int, doubling_only: bool = False) -> None:
-        lines = {rl.id: rl for rl in self.pact.red_lines_on(rec.indicator)}
+        # the red lines its judges named: those of the version it was judged under
+        lines = {rl.id: rl for rl in self.version_at(rec.time).pact.red_lines_on(rec.indicator)}
         wrong: list[str] = []
         for j in judges:
             v = rec.verdicts.get(j)
@@ -472,6 +474,7 @@ class SealedRules:
 
     if TYPE_CHECKING:
         def version_at(self, t: int) -> Any: ...
+        def version_for(self, t: int) -> Any: ...
         def _void(self, index: int, reason: str) -> None: ...
         def _schedule(self, when: int, kind: str, key: Any) -> None: ...
         def _count(self, subject: str, indicator: str, report: Report) -> None: ...

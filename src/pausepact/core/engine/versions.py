@@ -43,7 +43,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from ..amendments import amendment_effects, key_holders, removal_quorum, timelock, void_reasons
@@ -56,8 +56,9 @@ from ..rejection import Rejection
 from ..statements import SignedStatement, check
 from .model import Proposal, Scope
 
-RECHECKED = frozenset({"wrong-pact", "unknown-key", "role", "body", "bad-signature"})
-"""Refusals a checker made against another version that the version in force may overturn."""
+RECHECKED = frozenset({"wrong-pact", "unknown-key", "role", "body"})
+"""Refusals a checker made against another version that the version in force may overturn (never a signature
+that does not verify: keys never move between parties, so no version makes it valid)."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,7 @@ class AmendmentRules:
         self.revoked_keys: set[str] = set()  # key texts, signing and seal
         self.revoked_ids: set[str] = set()  # keyids of revoked signing keys
         self.indicator_since: dict[str, int] = {}  # indicators whose series began anew at an amendment
+        self._ahead: tuple[tuple[int, int], Version] | None = None  # version_for's last answer, by (size, t)
 
     # ------------------------------------------------------------------ reading
 
@@ -104,25 +106,41 @@ class AmendmentRules:
                 return v
         return self.versions[0]
 
-    def _version_for(self, t: int) -> Version:
+    def version_for(self, t: int) -> Version:
         """The version in force for the next entry, timed ``t``: an amendment due before ``t`` has executed by then.
 
         The engine itself is settled only by counted entries (a refused entry's time moves nothing), so an
-        amendment due before ``t`` is executed on a view when it has not been yet.
+        amendment that may execute before ``t`` is executed on a view (only then: a view copies the live state).
         """
-        if self.clock is None or t <= self.clock or not self._amending():
+        if self.clock is None or t <= self.clock or not self._may_execute_before(t):
             return self.version_at(t)
-        ahead: Version = self.view(t - 1).version_at(t)  # (an approval reached at this instant queues only when settled)
-        return ahead
+        key = (self.size, t)
+        if self._ahead is None or self._ahead[0] != key:
+            self._ahead = (key, self.view(t - 1).version_at(t))
+        return self._ahead[1]
 
-    def _amending(self) -> bool:
+    def amending(self) -> bool:
+        """Whether an amend proposal is open (active or queued)."""
         return any(p.action == "amend" for p in self.open.values())
 
-    def _in_version(self, checked: SignedStatement | Rejection, envelope: Any) -> SignedStatement | Rejection:
+    def _may_execute_before(self, t: int) -> bool:
+        """Whether an amendment may execute before ``t``: one queued to execute before it, or one approved at the
+        clock's instant (it queues when that instant settles) whose timelock ends before it."""
+        assert self.clock is not None
+        for p in self.open.values():
+            if p.action != "amend":
+                continue
+            if p.state == "queued" and p.executes_at is not None and p.executes_at < t:
+                return True
+            if p.state == "active" and p.id in self.approved and self.clock + timelock(self.pact, p.new_pact) < t:
+                return True
+        return False
+
+    def in_version(self, checked: SignedStatement | Rejection, envelope: Any) -> SignedStatement | Rejection:
         """Rule 1: ``checked`` as the version in force at its time, and the revoked keys, judge it."""
-        if len(self.versions) > 1 or self._amending():
+        if len(self.versions) > 1 or self.amending():
             if isinstance(checked, SignedStatement):
-                v = self._version_for(checked.statement.t)
+                v = self.version_for(checked.statement.t)
                 if checked.statement.pact_digest != v.digest:
                     return Rejection("wrong-pact", f"statement names {checked.statement.pact_digest}, not version "
                                                    f"{v.version} in force at its time ({v.digest})")
@@ -130,7 +148,7 @@ class AmendmentRules:
                 t = _payload_time(envelope)
                 if t is not None:
                     try:
-                        checked = check(envelope, self._version_for(t).pact)
+                        checked = check(envelope, self.version_for(t).pact)
                     except Rejection as r:
                         return r
         if isinstance(checked, SignedStatement) and checked.keyid in self.revoked_ids:
@@ -140,7 +158,7 @@ class AmendmentRules:
     def versions_problem(self, ss: SignedStatement) -> Rejection | None:
         """Rule 1's part that looks at proposals: a developer votes only on a known amend proposal."""
         st = ss.statement
-        if st.type == "vote" and self.pact.party_by_id[st.party].role == "developer":
+        if st.type == "vote" and self.version_for(st.t).pact.party_by_id[st.party].role == "developer":
             pid = st.content.proposal  # type: ignore[attr-defined]
             p = self.proposal(pid)
             if p is None or p.action != "amend":
@@ -273,6 +291,8 @@ class AmendmentRules:
                 self._votes_counted(p)
                 self.timeline_h.append({"at": format_time(m), "event": "proposal", "proposal": p.id, "state": "active",
                                         "reason": "its approval no longer holds at executes_at", "index": p.last_index})
+                if m >= p.made_at + EXPIRY:  # active again after its 30 days: it expires as any active proposal
+                    self._close(p, "expired", m, "30 days without reaching its conditions")
             else:
                 self._execute(p, m)
             changed = True
@@ -311,6 +331,8 @@ class AmendmentRules:
         for d in new.developers:
             self.party_scope.setdefault(d, Scope(new.resting))
             self.own_since.setdefault(d, None)
+        for d in [d for d in self.party_scope if d not in new.developers]:
+            del self.party_scope[d], self.own_since[d]
         for d in [d for d in self.signed if d not in new.developers]:
             del self.signed[d]
         for mo in [mo for mo in self.monitor_signed if mo not in new.monitors]:
@@ -325,6 +347,7 @@ class AmendmentRules:
         for key in [k for k in self.series if k[1] not in new.indicators]:
             del self.series[key]
         self._red_line_rank = {rl.id: self.rank[rl.raise_] for rl in new.red_lines}
+        self._forget_words_of_changed_lines(old, new)
         self.cutoff = {}
         for r in self.reasons_h:  # cutoffs from the raise history, under the new red lines
             at, level = parse_time(r["at"]), self.rank[r["level"]]
@@ -352,6 +375,20 @@ class AmendmentRules:
             self._votes_counted(q)
         self.dirty_runs.update(self.runs)
 
+    def _forget_words_of_changed_lines(self, old: Pact, new: Pact) -> None:
+        """A sealed report's agreed words count only for red lines whose definition is unchanged (section 8: verdicts
+        under another definition neither raise nor clear for it; the further rounds that would judge it again are not
+        implemented, docs/engine.md)."""
+        before = {rl.id: definition(rl) for rl in old.red_lines}
+        changed = {rl.id for rl in new.red_lines if before.get(rl.id) not in (None, definition(rl))}
+        if not changed:
+            return
+        for key, series in self.series.items():
+            if any(r.words is not None for r in series):
+                self.series[key] = [r if r.words is None else
+                                    replace(r, words=tuple((k, w) for k, w in r.words if k not in changed))
+                                    for r in series]
+
     # provided by Engine and its other parts (declared for the type checker)
     rank: dict[str, int]
     developers: list[str]
@@ -373,6 +410,7 @@ class AmendmentRules:
     runs: dict[Any, Any]
 
     clock: int | None
+    size: int
 
     if TYPE_CHECKING:  # (a method defined here would shadow the real one of a part later in Engine's bases)
         def proposal(self, pid: str) -> Proposal | None: ...
@@ -387,6 +425,11 @@ class AmendmentRules:
 
 
 EXPIRY = 30 * 86400
+
+
+def definition(rl: Any) -> tuple[Any, ...]:
+    """What makes two versions' red lines of one id the same red line for a verdict: its indicator and condition."""
+    return (rl.indicator, rl.at_least, rl.at_most, rl.for_, rl.doubling_within, rl.window, rl.overdue)
 
 
 def _payload_time(envelope: Any) -> int | None:
