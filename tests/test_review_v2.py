@@ -1,10 +1,11 @@
 """Independent security review of contract v2 (sections 6, 8, 9): one reproduction per finding.
 
-Each test states what a careful verifier expects and FAILS today; it is marked
-``xfail(strict=True)`` with the finding's number, so the suite stays green and a fix
-shows up as an unexpected pass (then drop the mark). Findings marked "(contract)" hold
-against the contract's own text: their fix is a change of the contract, then the code.
-The review's report lists severity, clause and suggested fix for each.
+Each test states what a careful verifier expects. A finding still open is marked
+``xfail(strict=True)`` with its number, so the suite stays green and its fix shows up as an
+unexpected pass (then drop the mark); a finding already fixed keeps its test, unmarked, as a
+regression test (its comment names the finding). Findings marked "(contract)" hold against the
+contract's own text: their fix is a change of the contract, then the code. The review's report
+lists severity, clause and suggested fix for each.
 """
 
 from __future__ import annotations
@@ -99,7 +100,7 @@ class RecordingClient:
 # ---------------------------------------------------------------------------------------------- F1
 
 
-@pytest.mark.xfail(strict=True, reason="FINDING 1: versions_problem reads the unsettled version: KeyError on a new party's vote")
+# FINDING 1: versions_problem reads the unsettled version: KeyError on a new party's vote (fixed; kept as a regression test)
 def test_finding_1_a_vote_by_a_monitor_the_amendment_added_is_counted_not_a_crash() -> None:
     text = four_monitors(bump(pact_text(monitors=[*MONITORS, "new-mon"]) + AMENDMENT))
     v2 = parsed(text)
@@ -133,7 +134,7 @@ def _new_monitor_log(members: list[str]) -> tuple[Engine, int]:
     return log.engine(), len(log.entries) - 1
 
 
-@pytest.mark.xfail(strict=True, reason="FINDING 2: the first sealed_report after executes_at is held to the old version's members")
+# FINDING 2: the first sealed_report after executes_at is held to the old version's members (fixed; kept as a regression test)
 def test_finding_2_the_first_sealed_report_after_executes_at_needs_the_new_versions_members() -> None:
     engine, index = _new_monitor_log([*MONITORS, "new-mon"])  # exactly the monitors with a seal key in version 2
     state = engine.state_at()
@@ -167,7 +168,7 @@ def _plain_log(revoker: str) -> tuple[Parties, list[dict[str, Any]]]:
     return p, envs
 
 
-@pytest.mark.xfail(strict=True, reason="FINDING 3: verify replays nothing for a pact without amendment or sealed indicator")
+# FINDING 3: verify replays nothing for a pact without amendment or sealed indicator (fixed; kept as a regression test)
 def test_finding_3_verify_refuses_a_statement_by_a_revoked_key_on_a_plain_pact() -> None:
     p, envs = _plain_log("lab-a")
     envs.append(p("lab-a", 1).sign("ack", {"level": "normal", "since": format_time(T0)}, T0 + 20))  # the revoked key
@@ -180,7 +181,7 @@ def test_finding_3_verify_refuses_a_statement_by_a_revoked_key_on_a_plain_pact()
         verify_log(PLAIN, envs, _note(lines, [("aisi", 0), ("eval-org", 0)]), checker)  # ...verify must too
 
 
-@pytest.mark.xfail(strict=True, reason="FINDING 3: verify counts a cosignature by a revoked monitor key (plain pact)")
+# FINDING 3: verify counts a cosignature by a revoked monitor key (plain pact) (fixed; kept as a regression test)
 def test_finding_3_verify_counts_no_cosignature_by_a_revoked_key_on_a_plain_pact() -> None:
     _, envs = _plain_log("aisi")  # aisi withdraws its key 1
     lines = [canonical(e) for e in envs]
@@ -191,7 +192,7 @@ def test_finding_3_verify_counts_no_cosignature_by_a_revoked_key_on_a_plain_pact
 # ---------------------------------------------------------------------------------------------- F4
 
 
-@pytest.mark.xfail(strict=True, reason="FINDING 4: a view marks a shared disputed record final; the engine then skips its due")
+# FINDING 4: a view marks a shared disputed record final; the engine then skips its due (fixed; kept as a regression test)
 def test_finding_4_taking_a_state_does_not_change_the_disputes_the_engine_records() -> None:
     pact, _ = sealed_pact(quorum="all monitors")
     log = signed_world(pact)
@@ -289,7 +290,7 @@ def one_lab(version: int = 1, threshold: float = 0.9) -> str:
     return ONE_LAB.format(version=version, threshold=threshold, parties="\n".join(rows))
 
 
-@pytest.mark.xfail(strict=True, reason="FINDING 6: verdicts under an amended red line's old definition still clear it (no rounds)")
+# FINDING 6: verdicts under an amended red line's old definition still clear it (no rounds) (fixed; kept as a regression test)
 def test_finding_6_a_verdict_under_the_old_definition_does_not_clear_the_tightened_red_line() -> None:
     v1, v2 = parsed(one_lab()), parsed(one_lab(2, 0.8))  # version 2 tightens code-share from 0.9 to 0.8
     log = SealedLog(v1)
@@ -315,7 +316,7 @@ def test_finding_6_a_verdict_under_the_old_definition_does_not_clear_the_tighten
 # ---------------------------------------------------------------------------------------------- F7
 
 
-@pytest.mark.xfail(strict=True, reason="FINDING 7: reveal-contradicts judges old verdicts by the amended threshold")
+# FINDING 7: reveal-contradicts judges old verdicts by the amended threshold (fixed; kept as a regression test)
 def test_finding_7_a_reveal_does_not_accuse_monitors_that_judged_under_the_version_of_the_report() -> None:
     text2 = bump(SEALED_TEXT).replace("at_least: 0.99", "at_least: 0.96")  # all-code-by-models tightened
     v2 = parsed(text2)
@@ -460,7 +461,7 @@ def test_finding_10_a_monitors_verdict_names_the_red_lines_of_the_reports_versio
 # ---------------------------------------------------------------------------------------------- F11
 
 
-@pytest.mark.xfail(strict=True, reason="FINDING 11: snapshot load refuses the engine's own snapshot after a developer was dropped")
+# FINDING 11: snapshot load refuses the engine's own snapshot after a developer was dropped (fixed; kept as a regression test)
 def test_finding_11_a_snapshot_after_an_amendment_that_drops_an_unsigned_developer_loads() -> None:
     text2 = bump(pact_text(developers=["lab-a", "lab-b", "lab-c"]) + AMENDMENT)  # lab-d never signed: no remove_approval
     log = world()
@@ -476,7 +477,7 @@ def test_finding_11_a_snapshot_after_an_amendment_that_drops_an_unsigned_develop
 # ---------------------------------------------------------------------------------------------- F12 (costs)
 
 
-@pytest.mark.xfail(strict=True, reason="FINDING 12: while an amendment is open every entry copies every pending sealed record")
+# FINDING 12: while an amendment is open every entry copies every pending sealed record (fixed; kept as a regression test)
 def test_finding_12_an_open_amendment_does_not_make_each_entry_cost_the_sealed_history(monkeypatch: pytest.MonkeyPatch) -> None:
     log = signed_world(S1)
     t = T0 + 10
@@ -513,7 +514,7 @@ class _CountingValues(dict[str, Any]):
             yield v
 
 
-@pytest.mark.xfail(strict=True, reason="FINDING 12: a reveal scans every sealed report ever made")
+# FINDING 12: a reveal scans every sealed report ever made (fixed; kept as a regression test)
 def test_finding_12_a_reveal_costs_its_window_not_the_sealed_history() -> None:
     pact, _ = sealed_pact(sealed=("ai_code_share",))  # threshold red lines only: no report holds another in a window
     log = signed_world(pact)
@@ -564,7 +565,7 @@ def test_finding_14_a_sealed_members_size_does_not_reveal_the_values_magnitude()
 # ---------------------------------------------------------------------------------------------- F12 (costs, unauthenticated)
 
 
-@pytest.mark.xfail(strict=True, reason="FINDING 12: a POST with a bad signature makes a view of the engine while an amendment is open")
+# FINDING 12: a POST with a bad signature makes a view of the engine while an amendment is open (fixed; kept as a regression test)
 def test_finding_12_a_refused_envelope_costs_no_view_of_the_engine(monkeypatch: pytest.MonkeyPatch) -> None:
     from pausepact.server import versions as server_versions
 
@@ -604,7 +605,7 @@ def _checkpoint(pact: Pact, envs: list[dict[str, Any]]) -> str:
     return note.render()
 
 
-@pytest.mark.xfail(strict=True, reason="FINDING 15: verify accepts a statement whose signature does not verify (v2 pacts)")
+# FINDING 15: verify accepts a statement whose signature does not verify (v2 pacts) (fixed; kept as a regression test)
 def test_finding_15_verify_refuses_a_forged_statement_on_an_amendable_pact() -> None:
     log = world()  # V1 has an amendment section: Validity follows the log, verify replays
     forged = log.parties("lab-a").sign("report", {"indicator": "ai_code_share", "value": 0.99,
@@ -619,7 +620,7 @@ def test_finding_15_verify_refuses_a_forged_statement_on_an_amendable_pact() -> 
 # ---------------------------------------------------------------------------------------------- F16
 
 
-@pytest.mark.xfail(strict=True, reason="FINDING 16: verify runs lookback before the version check: KeyError, not 'wrong-pact'")
+# FINDING 16: verify runs lookback before the version check: KeyError, not 'wrong-pact' (fixed; kept as a regression test)
 def test_finding_16_verify_names_a_removed_partys_stale_vote_instead_of_crashing() -> None:
     text2 = bump(pact_text(developers=["lab-a", "lab-b", "lab-c"]) + AMENDMENT)  # drops lab-d (never signed)
     log = world()
@@ -637,7 +638,7 @@ def test_finding_16_verify_names_a_removed_partys_stale_vote_instead_of_crashing
 # ---------------------------------------------------------------------------------------------- F17
 
 
-@pytest.mark.xfail(strict=True, reason="FINDING 17: a share to a judge whose seal key was revoked counts (section 8: void)")
+# FINDING 17: a share to a judge whose seal key was revoked counts (section 8: void) (fixed; kept as a regression test)
 def test_finding_17_a_share_to_a_judge_whose_seal_key_was_revoked_is_void() -> None:
     pact, _ = sealed_pact()
     log = signed_world(pact)
@@ -656,7 +657,7 @@ def test_finding_17_a_share_to_a_judge_whose_seal_key_was_revoked_is_void() -> N
 # ---------------------------------------------------------------------------------------------- F18
 
 
-@pytest.mark.xfail(strict=True, reason="FINDING 18: an amendment back to active after its 30 days never expires (a zombie)")
+# FINDING 18: an amendment back to active after its 30 days never expires (a zombie) (fixed; kept as a regression test)
 def test_finding_18_an_amendment_sent_back_to_active_after_30_days_expires() -> None:
     text1 = pact_text() + AMENDMENT.replace("timelock: 2d", "timelock: 40d")
     log = SealedLog(parsed(text1))
@@ -673,7 +674,7 @@ def test_finding_18_an_amendment_sent_back_to_active_after_30_days_expires() -> 
 # ---------------------------------------------------------------------------------------------- F19
 
 
-@pytest.mark.xfail(strict=True, reason="FINDING 19: the server serves a status naming a version no longer in force at its as_of")
+# FINDING 19: the server serves a status naming a version no longer in force at its as_of (fixed; kept as a regression test)
 def test_finding_19_the_server_refuses_a_status_naming_a_superseded_version(tmp_path: Path) -> None:
     import time as wall
 
