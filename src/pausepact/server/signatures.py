@@ -39,11 +39,21 @@ def add_status_signature(service: LogService, envelope: Any) -> tuple[int, str |
     if not isinstance(size, int) or not 0 <= size <= min(MAX_INDEX, service.follow_store.size()):
         return 0, "core for a tree this log does not have"
     service.settle_to(size)
+    as_of_text = core.get("as_of")
+    try:
+        named_at = parse_time(as_of_text) if isinstance(as_of_text, str) else None
+    except ValueError:
+        named_at = None
     with service.engine_lock:
-        pact = versions.version_named(service.engine, str(core["pact_digest"]), service.clock.now())
+        now = service.clock.now()
+        pact = versions.version_named(service.engine, str(core["pact_digest"]), now)
+        in_force = versions.in_force_at(service.engine, named_at, now) if named_at is not None else None
         revoked = versions.revoked_within(service.engine, size)
     if pact is None:
         return 0, "core names a pact_digest that is no version of this log's pact"
+    if in_force is not None and in_force.digest != pact.digest:
+        return 0, (f"core names version {pact.version}, but version {in_force.version} is in force at its as_of "
+                   "(a status core names the version in force at its as_of)")
     try:
         core = decode_core(envelope, pact)[0]  # every member checked, types and formats included
     except StatusError as e:

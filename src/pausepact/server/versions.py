@@ -109,9 +109,9 @@ def without_revoked(envelope: dict[str, Any], revoked: frozenset[str]) -> dict[s
 def settled_versions(engine: Engine, now: int) -> list[Version]:
     """Every version in force by ``now`` (an amendment whose ``executes_at`` has passed counts, though no entry
     followed it yet), oldest first."""
-    if not engine.amending():
-        return list(engine.versions)
     at = max(now, engine.clock if engine.clock is not None else now)
+    if not engine.amending() or engine.clock is None or not engine.may_execute_before(at + 1):
+        return list(engine.versions)  # (a view copies the live state: only when an amendment may have executed)
     settled: list[Version] = engine.view(at).versions
     return list(settled)
 
@@ -129,3 +129,10 @@ def pact_text(engine: Engine, first_bytes: bytes, now: int, version: int | None)
 def version_named(engine: Engine, digest: str, now: int) -> Pact | None:
     """The version of the chain whose digest is ``digest`` (a status core names the version in force at its as_of)."""
     return next((v.pact for v in settled_versions(engine, now) if v.digest == digest), None)
+
+
+def in_force_at(engine: Engine, t: int, now: int) -> Version:
+    """The version in force at moment ``t`` (a state or status core as of ``t`` names it): the latest whose
+    ``since`` is at or before ``t``."""
+    chain = settled_versions(engine, max(now, t))
+    return [v for v in chain if v.since is None or v.since <= t][-1]

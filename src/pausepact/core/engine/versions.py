@@ -112,7 +112,7 @@ class AmendmentRules:
         The engine itself is settled only by counted entries (a refused entry's time moves nothing), so an
         amendment that may execute before ``t`` is executed on a view (only then: a view copies the live state).
         """
-        if self.clock is None or t <= self.clock or not self._may_execute_before(t):
+        if self.clock is None or t <= self.clock or not self.may_execute_before(t):
             return self.version_at(t)
         key = (self.size, t)
         if self._ahead is None or self._ahead[0] != key:
@@ -123,7 +123,7 @@ class AmendmentRules:
         """Whether an amend proposal is open (active or queued)."""
         return any(p.action == "amend" for p in self.open.values())
 
-    def _may_execute_before(self, t: int) -> bool:
+    def may_execute_before(self, t: int) -> bool:
         """Whether an amendment may execute before ``t``: one queued to execute before it, or one approved at the
         clock's instant (it queues when that instant settles) whose timelock ends before it."""
         assert self.clock is not None
