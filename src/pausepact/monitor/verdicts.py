@@ -54,6 +54,7 @@ class Judge:
     def __init__(self, client: PactClient, party: str, key: Ed25519PrivateKey, seal_keys: Sequence[X25519PrivateKey],
                  state: MonitorState, clock: Clock) -> None:
         self.client, self.pact, self.party, self.clock, self.state = client, client.pact, party, clock, state
+        self.in_force = client.pact  # the version in force as of the last round's replay
         self.signer = Signer(client.pact, party, key)
         self.seal_keys = list(seal_keys)
         self.values: dict[str, float] = {d: float(o["value"]) for d, o in state.openings.items()}
@@ -79,7 +80,8 @@ class Judge:
             return
         if rec is None or rec.digest in self.values:
             return
-        got = open_addressed(ss, rec, self.party, self.seal_keys, self.pact.indicators[rec.indicator].unit,
+        # the unit and red lines of the version the report is judged under (section 8)
+        got = open_addressed(ss, rec, self.party, self.seal_keys, engine.version_at(rec.time).pact.indicators[rec.indicator].unit,
                              self.pact_digests.get(rec.digest, st.pact_digest))
         if isinstance(got, Opened):
             self._keep(rec, got)
@@ -100,6 +102,7 @@ class Judge:
 
     def round(self, engine: Engine) -> list[str]:
         """Send what is due on the engine's sealed reports (see the module docstring); what was done, one line each."""
+        self.in_force = engine.pact
         sent = [s for s in self.state.sealed_sent if s["index"] >= engine.size]  # not yet replayed
         if len(sent) != len(self.state.sealed_sent) or self.dirty:
             self.state.sealed_sent = sent
@@ -137,7 +140,7 @@ class Judge:
             # a report this monitor cannot open may have become unopenable or disputed with time alone
             records = engine.view(max(now, engine.clock or now)).sealed
             lacking = missing_values(rec, records, self.values)
-        words = None if lacking else judge_report(self.pact, rec, records, self.values)
+        words = None if lacking else judge_report(engine.version_at(rec.time).pact, rec, records, self.values)
         if words is None:
             self._say(rec.digest, f"sealed report {rec.index}: waiting for the values of reports "
                                   f"{', '.join(map(str, lacking))} of its window before giving doubling words",
@@ -149,7 +152,7 @@ class Judge:
 
     def _share(self, rec: SealedReport, judge: str, done: list[str]) -> None:
         opened = self.state.openings.get(rec.digest)
-        key = self.pact.seal_keys.get(judge)
+        key = self.in_force.seal_keys.get(judge)  # the recipient's seal key in the version in force
         pact_digest = self.pact_digests.get(rec.digest)
         if opened is None or key is None or pact_digest is None:
             self._say(rec.digest, f"sealed report {rec.index}: cannot share with {judge} (no opening kept, "
