@@ -733,3 +733,25 @@ def test_finding_19_the_server_refuses_a_status_naming_a_superseded_version(tmp_
         if served.status_code == 200:
             named = json.loads(base64.b64decode(served.json()["payload"]))["pact_digest"]
         assert named != p1.digest, f"GET /v1/status serves a core naming version 1 after version 2 took over ({answers})"
+
+
+@pytest.mark.xfail(strict=True, reason="FINDING 6 (fix incomplete): a report assessed after the amendment keeps words of the old definition")
+def test_finding_6_a_report_assessed_after_the_amendment_on_old_words_does_not_clear_either() -> None:
+    v1, v2 = parsed(one_lab()), parsed(one_lab(2, 0.8))  # version 2 tightens code-share from 0.9 to 0.8
+    log = SealedLog(v1)
+    log.add("lab-a", "sign", {}, T0)
+    log.add("aisi", "propose", {"id": "r1", "action": "raise", "level": "heightened"}, T0 + 3600)
+    log.add("aisi", "vote", {"proposal": "r1", "choice": "yes"}, T0 + 3601)  # heightened
+    d = log.sealed_report("lab-a", "ai_code_share", 0.85, T0 + DAY)  # made under version 1: judged under it
+    log.add("aisi", "propose", {"id": "a1", "action": "amend", "pact": base64.b64encode(one_lab(2, 0.8).encode()).decode()},
+            T0 + DAY + 100)
+    for i, m in enumerate(MONITORS):
+        log.add(m, "vote", {"proposal": "a1", "choice": "yes"}, T0 + DAY + 101 + i)  # executes at T0 + 2d + 103s
+    under(log, v2)
+    log.verdict("aisi", d, {"code-share": "misses"}, T0 + 3 * DAY)  # version 1's words (what Validity requires)...
+    log.verdict("eval-org", d, {"code-share": "misses"}, T0 + 3 * DAY + 1)  # ...assessed after version 2 took over
+    log.add("aisi", "propose", {"id": "z1", "action": "resume", "level": "heightened"}, T0 + 4 * DAY)
+    log.add("aisi", "vote", {"proposal": "z1", "choice": "yes"}, T0 + 4 * DAY + 1)
+    state = log.replay(T0 + 5 * DAY)
+    assert state["pact_version"] == 2 and state["rejected"] == [] and state["sealed"][0]["state"] == "assessed"
+    assert state["level"] == "heightened", "the lab left heightened on words given under the looser threshold"
