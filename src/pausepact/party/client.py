@@ -20,7 +20,7 @@ import hashlib
 import json
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
@@ -161,9 +161,12 @@ class PactClient:
         return self.submit_signed(signer, type_, body, time, tries)[0]
 
     def submit_signed(self, signer: Signer, type_: str, body: dict[str, Any], time: int | None = None,
-                      tries: int = 4) -> tuple[dict[str, Any], dict[str, Any]]:
+                      tries: int = 4, rebuild: Callable[[Pact], dict[str, Any]] | None = None,
+                      ) -> tuple[dict[str, Any], dict[str, Any]]:
         """As ``submit``, and the envelope the log accepted. A re-signing changes only ``seq`` and ``time``:
-        ``body`` is signed as given every time (a sealed report keeps its commitment and members)."""
+        ``body`` is signed as given every time (a sealed report keeps its commitment and members), except after
+        following an amendment, when ``rebuild`` (if given) makes the body anew for the version in force (a sealed
+        report is sealed under the digest its statement names, section 8)."""
         seq, log_time = self.next_seq(signer)
         t = time if time is not None else log_time
         last: ClientError | None = None
@@ -182,6 +185,8 @@ class PactClient:
                     t = max(t, t2)
                 elif not (e.error == "wrong-pact" and self.follow_versions(signer)):
                     raise  # (after following an amendment: the same seq, naming the version in force)
+                elif rebuild is not None:
+                    body = rebuild(self.pact)
         assert last is not None
         raise last
 

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..core.pact import Pact
+from ..errors import PausepactError
 from .client import PactClient
 from .openings import Opening, OpeningStore, default_openings_path
 from .sealing import seal_report
@@ -67,14 +69,37 @@ def submit_report(client: PactClient, signer: Signer, body: Mapping[str, Any], o
     if ind is None or not ind.sealed:
         receipt, env = client.submit_signed(signer, "report", dict(body), time)
         return SubmittedReport(receipt, "report", payload_digest(env))
-    sealed_body, opening = seal_report(client.pact, signer.party, body, salt)
+    revoked = _revoked_seal_keys(client)
+    sealed_body, opening = seal_report(client.pact, signer.party, body, salt, revoked)
     store = openings_store(client, signer.party, openings)
     store.add(opening)  # before sending: a salt is never lost to a crash
-    receipt, env = client.submit_signed(signer, "sealed_report", sealed_body, time)
+    kept_salt = base64.b64decode(opening.salt)
+
+    def resealed(pact: Pact) -> dict[str, Any]:
+        """After following an amendment: the same commitment (same salt), members sealed under the new digest."""
+        nonlocal opening
+        again, opening = seal_report(pact, signer.party, body, kept_salt, revoked)
+        store.add(opening)
+        return again
+
+    receipt, env = client.submit_signed(signer, "sealed_report", sealed_body, time, rebuild=resealed)
     statement = payload_digest(env)
     kept = opening.accepted(statement, int(receipt["index"]))
     store.add(kept)
     return SubmittedReport(receipt, "sealed_report", statement, kept, store.path, tuple(sealed_body["sealed"]))
+
+
+def _revoked_seal_keys(client: PactClient) -> frozenset[str]:
+    """The seal keys revoked on the log (section 9: a revoked seal key gets no more members). A pact whose
+    monitors have no seal key needs none; a log that cannot say is asked nothing more (the log refuses a report
+    sealed to a revoked key, and the lab hears why)."""
+    if not client.pact.seal_keys:
+        return frozenset()
+    try:
+        revoked = client.state().get("revoked", [])
+    except PausepactError:
+        return frozenset()
+    return frozenset(r["key"] for r in revoked if isinstance(r, dict) and str(r.get("key", "")).startswith("x25519:"))
 
 
 __all__ = ["SubmittedReport", "openings_store", "payload_digest", "submit_report"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import math
 import secrets
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,11 +80,14 @@ def seal_value(
 _REPORT_MEMBERS = frozenset({"indicator", "value", "measured_at", "subject", "evidence"})
 
 
-def seal_keys_of(pact: Pact) -> dict[str, bytes]:
-    """Monitor id -> raw X25519 seal key, for every monitor of ``pact`` with a seal key (the members a
-    ``sealed_report`` must have); InputError for a key that is not one (the pact's lint refuses those)."""
+def seal_keys_of(pact: Pact, revoked: Collection[str] = ()) -> dict[str, bytes]:
+    """Monitor id -> raw X25519 seal key, for every monitor of ``pact`` with a current seal key (the members a
+    ``sealed_report`` must have: none for a key in ``revoked``, section 9); InputError for a key that is not one
+    (the pact's lint refuses those)."""
     keys: dict[str, bytes] = {}
     for monitor, text in pact.seal_keys.items():
+        if text in revoked:
+            continue
         try:
             keys[monitor] = parse_seal_key(text)
         except SealKeyFormatError as e:
@@ -92,7 +95,8 @@ def seal_keys_of(pact: Pact) -> dict[str, bytes]:
     return keys
 
 
-def seal_report(pact: Pact, party: str, report: Mapping[str, Any], salt: bytes | None = None) -> tuple[dict[str, Any], Opening]:
+def seal_report(pact: Pact, party: str, report: Mapping[str, Any], salt: bytes | None = None,
+                revoked: Collection[str] = ()) -> tuple[dict[str, Any], Opening]:
     """The ``sealed_report`` body for ``report`` (a ``report`` body: indicator, value, measured_at, optional subject
     and evidence) by ``party`` under ``pact``, and the opening its author keeps.
 
@@ -118,7 +122,7 @@ def seal_report(pact: Pact, party: str, report: Mapping[str, Any], salt: bytes |
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 2 ** 1024:
         raise InputError(f"{name}: a sealed value must be a finite number")  # beyond every double
     sealed = seal_value(value, unit=ind.unit, indicator=name, measured_at=measured_at, subject=subject,
-                        pact_digest=pact.digest, seal_keys=seal_keys_of(pact), salt=salt)
+                        pact_digest=pact.digest, seal_keys=seal_keys_of(pact, revoked), salt=salt)
     body: dict[str, Any] = {"indicator": name, "measured_at": measured_at, "commitment": sealed.commitment,
                             "sealed": sealed.sealed}
     for optional in ("subject", "evidence"):
