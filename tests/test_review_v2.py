@@ -439,7 +439,7 @@ NEW_SEALED_INDICATOR = """  uplift_score:
 """
 
 
-@pytest.mark.xfail(strict=True, reason="FINDING 10: the monitor's judge keeps version 1: KeyError on a sealed indicator it lacks")
+# FINDING 10: the monitor's judge keeps version 1: KeyError on a sealed indicator it lacks (fixed; kept as a regression test)
 def test_finding_10_a_monitor_judges_a_sealed_indicator_an_amendment_added() -> None:
     text2 = bump(SEALED_TEXT).replace(UPLIFT, NEW_SEALED_INDICATOR, 1)
     engine, client, _ = _judged_after_amendment(text2, "uplift_score", 3.0)  # today: KeyError 'uplift_score' in take
@@ -447,7 +447,7 @@ def test_finding_10_a_monitor_judges_a_sealed_indicator_an_amendment_added() -> 
     assert [t for t, _ in client.sent] == ["verdict"]
 
 
-@pytest.mark.xfail(strict=True, reason="FINDING 10: the monitor names version 1's red lines on a report judged under version 2")
+# FINDING 10: the monitor names version 1's red lines on a report judged under version 2 (fixed; kept as a regression test)
 def test_finding_10_a_monitors_verdict_names_the_red_lines_of_the_reports_version() -> None:
     text2 = bump(SEALED_TEXT).replace("  - id: all-code-by-models\n", "  - id: all-code-by-models-v2\n", 1)
     engine, client, _ = _judged_after_amendment(text2, "ai_code_share", 0.5)
