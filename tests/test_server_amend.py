@@ -92,6 +92,8 @@ def test_an_amendment_executes_after_its_timelock_and_the_client_re_signs_under_
         assert first.content == V1_TEXT.encode() and first.headers["pausepact-digest"] == V1.digest
         missing = httpx.get(f"{srv.url}/v1/pact", params={"version": 3})
         assert missing.status_code == 404 and missing.json()["error"] == "not-found" and "detail" in missing.json()
+        page_file = httpx.get(f"{srv.url}/pact.yaml")  # the public page's download: the version in force too
+        assert page_file.content == TIGHTER_TEXT.encode() and page_file.headers["pausepact-digest"] == TIGHTER.digest
 
         # a statement naming the old digest after executes_at is refused wrong-pact and consumes no seq
         raw = signers["lab-c"].sign("ack", {"level": "normal", "since": "2026-01-01T00:00:00Z"},

@@ -68,6 +68,8 @@ def mount(app: FastAPI, service: LogService) -> None:
 
     @app.get("/pact.yaml", include_in_schema=False)
     async def pact_file() -> Response:
-        return Response(service.cfg.pact_bytes, media_type="application/yaml",
-                        headers={"Pausepact-Digest": service.pact.digest or "",
-                                 "Content-Disposition": 'attachment; filename="pact.yaml"'})
+        # the version in force, whose digest the page shows (section 9), with that digest
+        found = await service.follow(service.pact_text)
+        text, digest = (found[0], found[1]) if found is not None else (service.cfg.pact_bytes, service.first.digest)
+        return Response(text, media_type="application/yaml",
+                        headers={"Pausepact-Digest": digest, "Content-Disposition": 'attachment; filename="pact.yaml"'})
