@@ -48,13 +48,12 @@ def _submit(m: Measurement, indicator: str, server: str | None, pact: Path | Non
     from ..party.client import PactClient
     from ..party.reporting import submit_report
     from ..party.sealing import fresh_salt
-    from ..party.signer import Signer
 
     p = load_pact(pact)
     ind = p.indicators.get(indicator)
     salt = fresh_salt() if ind is not None and ind.sealed else None
     with PactClient(server, p) as c:
-        signer = Signer(p, party, keyfiles.read_private_key(key))
+        signer = c.signer_for(party, keyfiles.read_private_key(key))
         _, log_time = c.next_seq(signer)
         body = m.report_body(indicator, format_time(log_time), subject)
         if salt is not None:  # one salt for the commitment and the evidence digest

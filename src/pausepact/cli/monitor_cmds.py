@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
@@ -69,8 +69,7 @@ def monitor(
     if p.party_by_id.get(party) is None or p.party_by_id[party].role != "monitor":
         raise InputError(f"{party!r} is not a monitor of pact {p.pact!r}")
     private = keyfiles.read_private_key(key)
-    if p.key_owner.get(keyid(keyfiles.public_raw(private)), ("",))[0] != party:
-        raise InputError(f"the key in {key} is not a key of {party!r} in pact {p.pact!r}")
+    listed = p.key_owner.get(keyid(keyfiles.public_raw(private)), ("",))[0] == party
     seal_keys = _seal_keys(p, party, seal_key or [])
     clk = Clock.from_options(clock_start, clock_speed, clock_anchor, clock)
     path = state or default_state_path(p.origin, party)
@@ -89,6 +88,9 @@ def monitor(
     log_to_stderr(f"%(asctime)s monitor {party} %(levelname)s %(message)s")
     say = logging.getLogger("pausepact.monitor")
     with PactClient(server, p) as client:
+        if not listed and not _listed_later(client, party, private):
+            raise InputError(f"the key in {key} is not a key of {party!r} in pact {p.pact!r} nor in a later version "
+                             "of it on the server")
         m = Monitor(client, party, private, clk, st, max_skew, seal_keys=seal_keys)
         same_clock = False
         while True:
@@ -112,6 +114,16 @@ def monitor(
             if once:
                 return
             time.sleep(interval if ok else max(interval, 1.0))  # a failing server is not asked in a busy loop
+
+
+def _listed_later(client: PactClient, party: str, private: Any) -> bool:
+    """Whether a later version of the pact on the server lists ``private`` for ``party`` (a rotated key: the monitor
+    replays from the first version and signs with it once that version is in force)."""
+    kid = keyid(keyfiles.public_raw(private))
+    try:
+        return any(v.key_owner.get(kid, ("",))[0] == party for v in client.later_versions())
+    except PausepactError:
+        return False
 
 
 def _seal_keys(p: Pact, party: str, files: list[Path]) -> list[X25519PrivateKey]:

@@ -21,7 +21,6 @@ from ..errors import InputError
 from ..party.client import PactClient
 from ..party.openings import Opening
 from ..party.reporting import openings_store
-from ..party.signer import Signer
 from . import app
 from .common import JsonOpt, KeyOpt, PactOpt, ServerOpt, out, print_json, shown
 from .party_cmds import _client, warn_void
@@ -83,7 +82,7 @@ def reveal(
     if statement is not None and (len(statement) != 64 or any(ch not in _HEX for ch in statement)):
         raise InputError("--statement: 64 lowercase hex digits (the SHA-256 of the sealed report's payload)")
     with _client(server, pact) as c:
-        signer = Signer(c.pact, party, keyfiles.read_private_key(key))
+        signer = c.signer_for(party, keyfiles.read_private_key(key))
         store = openings_store(c, party, openings)
         kept = store.find(party, statement=statement) if statement is not None else None
         at, ss = _find(c, party, statement, index, kept)

@@ -22,7 +22,6 @@ from ..core.keys import format_public_key, keyid, parse_public_key
 from ..core.pact import Pact
 from ..core.sealing import format_seal_key, parse_seal_key
 from ..errors import InputError
-from ..party.signer import Signer
 from . import app
 from .common import JsonOpt, KeyOpt, PactOpt, ServerOpt, out, print_json, shown
 from .party_cmds import _client, warn_void
@@ -116,7 +115,7 @@ def revoke(
         problem = revoke_problem(c.pact, party, signing, target, revoked)
         if problem is not None:
             raise InputError(f"revoke refused before signing: {problem}")
-        signer = Signer(c.pact, party, private)
+        signer = c.signer_for(party, private)
         receipt: dict[str, Any] = c.submit(signer, "revoke", {"key": target, "reason": reason})
     if json_out:
         print_json({**receipt, "revoked": target})

@@ -25,7 +25,6 @@ from ..core.statements import SignedStatement
 from ..errors import InputError
 from ..party.reporting import submit_report
 from ..party.sealing import seal_report
-from ..party.signer import Signer
 from . import app, party_cmds
 from .common import JsonOpt, KeyOpt, PactOpt, ServerOpt, body_option, err, out, parse_time_option, plain, print_json, shown
 from .log_read_cmds import fetch_checked, log_size
@@ -203,7 +202,7 @@ def submit(
     else:
         body_obj = body_from_flags(type_, flags)
     with party_cmds._client(server, pact) as c:
-        signer = Signer(c.pact, party, keyfiles.read_private_key(key))
+        signer = c.signer_for(party, keyfiles.read_private_key(key))
         if type_ == "countersign" and entry is not None:
             body_obj["statement"] = _countersign_target(c, pact, entry, party)
         default_time = type_ in ("report", "sealed_report") and body is None and measured_at is None

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ..core.amendments import chain_step_problems
 from ..core.durations import is_time, parse_time
@@ -31,7 +32,7 @@ from ..core.notes import NoteError, parse_note, verify_note
 from ..core.pact import Pact
 from ..core.pactfile import parse_pact
 from ..core.status import AcceptedStatus, StatusError, verify_status
-from ..errors import PausepactError
+from ..errors import InputError, PausepactError
 from .signer import Signer
 from .transport import DeadlineTransport, deadline
 
@@ -233,6 +234,21 @@ class PactClient:
             current = new
             followed.append(new)
         return followed
+
+    def signer_for(self, party: str, key: Ed25519PrivateKey) -> Signer:
+        """A signer for ``party``'s ``key`` under the pinned pact or, when only a later version lists the key (a
+        rotated key, a party an amendment added), under the version in force on the server (the client follows
+        to it). InputError, as ``Signer``, when no version lists it for ``party``."""
+        try:
+            return Signer(self.pact, party, key)
+        except InputError:
+            try:
+                followed = self.follow_versions()
+            except ClientError:
+                followed = False
+            if not followed:
+                raise
+            return Signer(self.pact, party, key)
 
     def follow_versions(self, signer: Signer | None = None) -> bool:
         """Switch to the version in force on the server when it follows, in the chain, the version this client holds
