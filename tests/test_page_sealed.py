@@ -43,3 +43,14 @@ def test_the_page_lists_the_versions_in_force_and_revoked_keys() -> None:
     assert f"version 2, digest <code class=\"digest\">{V2.digest}</code>, in force from <time>{format_time(T0 + 3 * DAY + 5)}" in html
     assert "Revoked keys" in html and k1 in html
     assert f"Pact <code>test-pact</code>, version 2, digest <code class=\"digest\">{V2.digest}" in html
+
+
+def test_an_open_amendment_reads_as_one_on_the_page() -> None:
+    import base64
+
+    log = amendable_world()
+    log.add("aisi", "propose", {"id": "a1", "action": "amend", "pact": base64.b64encode(TIGHTER.encode()).decode()},
+            T0 + DAY)
+    html = render(gather(log.engine(), V1, T0 + DAY + 10, None, None))
+    assert f"<b>a1</b>: amend the pact to version 2 (digest <code class=\"digest\">{V2.digest}</code>" in html
+    assert "amend None" not in html

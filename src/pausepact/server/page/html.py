@@ -119,7 +119,10 @@ def _now(facts: Facts, rationales: dict[str, str]) -> str:
                   else f"executes <time>{_e(pr['executes_at'])}</time> unless cancelled")
         missing = _missing_for(s, pr)
         rationale = f"<br>rationale: <q>{_e(rationales[pr['id']])}</q>" if pr["id"] in rationales else ""
-        props.append(f"<b>{_e(pr['id'])}</b>: {_e(pr['action'])} {_e(pr['level'])}"
+        what = (f"amend the pact to version {_e(pr.get('version'))} (digest <code class=\"digest\">{_e(pr.get('pact_digest'))}"
+                f"</code>; <code>pausepact diff</code> explains it)" if pr["action"] == "amend"
+                else f"{_e(pr['action'])} {_e(pr['level'])}")
+        props.append(f"<b>{_e(pr['id'])}</b>: {what}"
                      f"{' (' + _e(pr['party']) + ')' if pr['party'] else ''}, proposed by {_e(pr['proposer'])} at "
                      f"<time>{_e(pr['made_at'])}</time>; <span class=\"state\">{_e(pr['state'])}</span>; "
                      f"yes: {_e(', '.join(pr['yes']) or 'none')}; no: {_e(', '.join(pr['no']) or 'none')}; {expiry}{rationale}"
