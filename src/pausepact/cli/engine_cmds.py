@@ -132,7 +132,9 @@ def _print_state(s: dict[str, Any]) -> None:
     if s["proposals"]:
         t = Table("proposal", "action", "level", "party", "state", "yes", "no", "executes at", title="Proposals")
         for p in s["proposals"]:
-            t.add_row(shown(p["id"]), shown(p["action"]), shown(p["level"]), shown(p["party"] or "-"), shown(p["state"]),
+            t.add_row(shown(p["id"]), shown(p["action"]),
+                      shown(f"version {p.get('version')}" if p["action"] == "amend" else p["level"]),
+                      shown(p["party"] or "-"), shown(p["state"]),
                       shown(", ".join(p["yes"])), shown(", ".join(p["no"])), shown(p["executes_at"] or "-"))
         out.print(t)
     for v in s["violations"]:

@@ -162,6 +162,8 @@ def _restrictions(engine: Engine, level: str) -> dict[str, Any]:
 def summary(event: dict[str, Any]) -> str:
     """One line for a chat; party text is escaped for Slack-style markup (``&``, ``<``, ``>``)."""
     d, kind = event["details"], event["kind"]
+    what = (f"amend to version {d.get('version')}" if d.get("action") == "amend"
+            else f"{d.get('action')} {d.get('level')}")
     if kind == "level":
         where = "coordinated level" if d["scope"] == "all" else f"level of {d['party']}"
         text = f"{where} is now {d['level']} (since {d['since']})"
@@ -170,12 +172,12 @@ def summary(event: dict[str, Any]) -> str:
     elif kind == "report-due":
         text = f"report due: {d['indicator']} about {d['party']} by {d['due_at']}"
     elif kind == "proposal-expiring":
-        text = f"proposal {d['id']} ({d['action']} {d['level']}) expires at {d['expires_at']}"
+        text = f"proposal {d['id']} ({what}) expires at {d['expires_at']}"
     elif kind == "queued":
-        text = f"proposal {d['id']} ({d['action']} {d['level']}) queued; executes at {d['executes_at']}"
+        text = f"proposal {d['id']} ({what}) queued; executes at {d['executes_at']}"
     else:
         verb = "made by " + d["proposer"] if kind == "proposal" else kind
-        text = f"proposal {d['id']} ({d['action']} {d['level']}) {verb}"
+        text = f"proposal {d['id']} ({what}) {verb}"
     line = f"[{event['pact']}] {text}"
     return line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
