@@ -372,7 +372,7 @@ def _mock_server(p1: Pact, p2: Pact | None, text2: str | None, accepted: list[di
     return httpx.MockTransport(handler)
 
 
-@pytest.mark.xfail(strict=True, reason="FINDING 8: after wrong-pact the client re-signs a sealed_report sealed under the old digest")
+# FINDING 8: after wrong-pact the client re-signs a sealed_report sealed under the old digest (fixed; kept as a regression test)
 def test_finding_8_a_sealed_report_resigned_under_the_new_version_still_opens(tmp_path: Path) -> None:
     text2 = bump(SEALED_TEXT)  # an amendment that changes nothing but the version: the digest moves
     p2 = parsed(text2)
@@ -393,7 +393,7 @@ def test_finding_8_a_sealed_report_resigned_under_the_new_version_still_opens(tm
 # ---------------------------------------------------------------------------------------------- F9
 
 
-@pytest.mark.xfail(strict=True, reason="FINDING 9: the lab's tools seal to a revoked seal key; every sealed report is refused")
+# FINDING 9: the lab's tools seal to a revoked seal key; every sealed report is refused (fixed; kept as a regression test)
 def test_finding_9_a_lab_can_still_report_after_a_monitor_revoked_its_seal_key(tmp_path: Path) -> None:
     accepted: list[dict[str, Any]] = []
     transport = _mock_server(S1, None, None, accepted, revoked_seal=S1.seal_keys["aisi"])
