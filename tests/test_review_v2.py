@@ -735,7 +735,7 @@ def test_finding_19_the_server_refuses_a_status_naming_a_superseded_version(tmp_
         assert named != p1.digest, f"GET /v1/status serves a core naming version 1 after version 2 took over ({answers})"
 
 
-@pytest.mark.xfail(strict=True, reason="FINDING 6 (fix incomplete): a report assessed after the amendment keeps words of the old definition")
+# FINDING 6 (fixed): a report assessed after the amendment counts no words given under an old definition
 def test_finding_6_a_report_assessed_after_the_amendment_on_old_words_does_not_clear_either() -> None:
     v1, v2 = parsed(one_lab()), parsed(one_lab(2, 0.8))  # version 2 tightens code-share from 0.9 to 0.8
     log = SealedLog(v1)

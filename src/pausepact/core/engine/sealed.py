@@ -58,6 +58,7 @@ from ..redlines import KINDS, Report, doubling_word, meets, window
 from ..rejection import Rejection
 from ..sealing import commitment as commitment_of
 from ..statement_types import members_problem
+from .versions import definition
 from ..statements import SignedStatement
 
 if TYPE_CHECKING:
@@ -359,7 +360,11 @@ class SealedRules:
 
     def _assess(self, rec: SealedReport, words: dict[str, str], m: int) -> None:
         rec.state, rec.agreed, rec.assessed_at = "assessed", dict(words), m
-        report = Report(rec.time, rec.index, math.nan, rec.author, words=tuple(sorted(words.items())))
+        # a red line reads the words only where its definition is the one they were given under (section 8)
+        judged_under = {rl.id: definition(rl) for rl in self.version_at(rec.time).pact.red_lines}
+        current = {rl.id: definition(rl) for rl in self.pact.red_lines}
+        counted = {k: w for k, w in words.items() if current.get(k) == judged_under.get(k)}
+        report = Report(rec.time, rec.index, math.nan, rec.author, words=tuple(sorted(counted.items())))
         self._count(rec.subject, rec.indicator, report)
         self._duty_add(rec)
         self.assessed_now.append((rec.subject, rec.indicator, rec.time, rec.index))

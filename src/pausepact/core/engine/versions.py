@@ -372,6 +372,9 @@ class AmendmentRules:
             if q.state == "queued" and self.missing_for(q, m):
                 q.state, q.queued_at, q.executes_at = "active", None, None
                 self.queued.discard(q.id)
+                if m >= q.made_at + EXPIRY:  # active again after its 30 days: it expires as any active proposal
+                    self._close(q, "expired", m, "30 days without reaching its conditions")
+                    continue
             self._votes_counted(q)
         self.dirty_runs.update(self.runs)
 
