@@ -60,7 +60,7 @@ def _is_revoke(envelope: object) -> bool:
         obj = json.loads(envelope) if isinstance(envelope, bytes | str) else envelope
         payload = obj["payload"] if isinstance(obj, dict) else None
         return isinstance(payload, str) and b'"type":"revoke"' in base64.b64decode(payload, validate=True)
-    except (ValueError, TypeError, KeyError, binascii.Error):
+    except (ValueError, TypeError, KeyError, RecursionError, binascii.Error):
         return False  # check_entries judges a malformed envelope
 
 

@@ -443,7 +443,7 @@ def _payload_time(envelope: Any) -> int | None:
             envelope = json.loads(envelope)
         obj = json.loads(base64.b64decode(envelope["payload"], validate=True))
         return parse_time(obj["time"])
-    except (KeyError, TypeError, ValueError, binascii.Error):
+    except (KeyError, TypeError, ValueError, RecursionError, binascii.Error):
         return None
 
 
