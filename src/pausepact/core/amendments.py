@@ -31,10 +31,12 @@ Everything here is pure: bytes and pacts in, values out; nothing raises on a hos
 from __future__ import annotations
 
 import base64
+import functools
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from .diagnostics import Diagnostic
 from .lint.draft import as_dict, as_list, is_int
 from .pact import Pact
 from .pactfile import parse_pact
@@ -115,7 +117,7 @@ def void_reasons(in_force: Pact, text: bytes, *, holders: Mapping[str, str] | No
     if in_force.amendment is None:
         out.append(Void("amendable", f"the version in force ({in_force.pact!r} v{in_force.version}) has no amendment "
                                      "section: it cannot be amended"))
-    _, diagnostics = parse_pact(text)
+    _, diagnostics = parsed_text(text)
     # one line each: a YAML parser's message may carry a line break
     out += [Void("valid-pact", " ".join(d.message.split()), d.line, d.col) for d in diagnostics if d.severity == "error"]
     try:
@@ -134,6 +136,15 @@ def void_reasons(in_force: Pact, text: bytes, *, holders: Mapping[str, str] | No
                               f"says {in_force.effective.min_developers}: effective never changes (the coalition that agreed is fixed; "
                               "a new coalition makes a new pact)")))
     return sorted(out, key=lambda v: VOID_RULES.index(v.rule))
+
+
+@functools.lru_cache(maxsize=16)
+def parsed_text(text: bytes) -> tuple[Pact | None, tuple[Diagnostic, ...]]:
+    """``parse_pact`` of an amendment's text, remembered: a 32 KiB text costs a YAML parse (tenths of a second in
+    pure Python), and an engine judges one text when it is proposed and again at ``executes_at``, a monitor and a
+    verifier on every replay. Pure, so remembering changes no answer."""
+    pact, diagnostics = parse_pact(text)
+    return pact, tuple(diagnostics)
 
 
 def chain_step_problems(old: Pact, new: Pact) -> list[Void]:

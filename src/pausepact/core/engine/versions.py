@@ -46,12 +46,11 @@ import json
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from ..amendments import amendment_effects, key_holders, removal_quorum, timelock, void_reasons
+from ..amendments import amendment_effects, key_holders, parsed_text, removal_quorum, timelock, void_reasons
 from ..bodies import ProposeBody, RevokeBody
 from ..durations import format_time, parse_time
 from ..keys import keyid
 from ..pact import Pact
-from ..pactfile import parse_pact
 from ..rejection import Rejection
 from ..statements import SignedStatement, check
 from .model import Proposal, Scope
@@ -210,7 +209,7 @@ class AmendmentRules:
         if voids:
             self._void(index, "the amendment is void: " + "; ".join(f"{v.rule}: {v.message}" for v in voids[:3]))
             return
-        new, _ = parse_pact(text)
+        new, _ = parsed_text(text)
         assert new is not None and self.pact.amendment is not None  # void_reasons: a valid pact, and amendable
         p = Proposal(body.id, "amend", "", None, st.party, index, st.t, last_index=index, text=text, new_pact=new,
                      quorum=self.pact.amendment.approval)
