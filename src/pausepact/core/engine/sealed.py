@@ -58,8 +58,8 @@ from ..redlines import KINDS, Report, doubling_word, meets, window
 from ..rejection import Rejection
 from ..sealing import commitment as commitment_of
 from ..statement_types import members_problem
-from .versions import definition
 from ..statements import SignedStatement
+from .versions import definition
 
 if TYPE_CHECKING:
     from ..pact import Pact
