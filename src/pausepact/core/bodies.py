@@ -59,24 +59,25 @@ Number = Annotated[float, Field(allow_inf_nan=False)]
 
 def _sealed_member(text: str) -> str:
     # contract section 8: canonical base64 (standard, padded) of at least 48 bytes (enc 32 + tag 16)
-    try:
-        raw = base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError):
-        raise ValueError("not base64") from None
-    if base64.b64encode(raw).decode() != text:
-        raise ValueError("not canonical base64")
+    raw = _b64_bytes(text)
     if len(raw) < 48:
         raise ValueError(f"{len(raw)} bytes; a sealed member is at least 48 bytes")
     return text
 
 
-def _canonical_b64(text: str) -> str:
+def _b64_bytes(text: str) -> bytes:
+    """The bytes of canonical (standard, padded) base64 ``text``; ValueError naming what is wrong."""
     try:
         raw = base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
         raise ValueError("not base64") from None
     if base64.b64encode(raw).decode() != text:
         raise ValueError("not canonical base64")
+    return raw
+
+
+def _canonical_b64(text: str) -> str:
+    _b64_bytes(text)
     return text
 
 
