@@ -99,7 +99,7 @@ def test_the_rules_still_read_an_invalid_text() -> None:
     assert [v.rule for v in void_reasons(load("v1.yaml"), text)] == ["valid-pact", "same-pact", "next-version"]
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.one_of(st.binary(max_size=300),
                       st.builds(lambda cut, junk: (VECTORS / "valid-loosen.yaml").read_bytes()[:cut] + junk,
                                 st.integers(0, 3000), st.binary(max_size=40))))
@@ -110,7 +110,7 @@ def test_any_text_gives_reasons_never_an_exception(data: bytes) -> None:
     assert (parse_pact(data)[0] is None) == any(v.rule == "valid-pact" for v in reasons)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(version=st.integers(1, 10**9))
 def test_the_next_version_of_a_pact_with_nothing_else_changed_is_never_void(version: int) -> None:
     for base in ((VECTORS / "v1.yaml").read_text(), EXAMPLE.read_text()):

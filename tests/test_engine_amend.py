@@ -163,7 +163,7 @@ history = st.lists(st.tuples(st.integers(1, 30), st.sampled_from(["lab-a", "lab-
                              st.sampled_from([0.3, 0.96, 0.995])), min_size=1, max_size=12)
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(history, st.integers(0, 40))
 def test_an_amendment_that_changes_nothing_leaves_the_state_unchanged(hist: list[Any], when: int) -> None:
     same = parsed(V1_TEXT.replace("version: 1", "version: 2"))
