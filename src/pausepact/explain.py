@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .core.durations import format_duration
-from .core.engine.machine import EXPIRY
+from .core.engine.model import EXPIRY
 from .core.pact import Pact, RedLine
 from .core.quorum import Quorum
 from .core.redlines import KINDS, kind_of

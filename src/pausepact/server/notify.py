@@ -40,7 +40,7 @@ import httpx
 
 from ..core.durations import format_time
 from ..core.engine import Engine
-from ..core.engine.machine import EXPIRY
+from ..core.engine.model import EXPIRY
 from ..errors import InputError
 
 log = logging.getLogger("pausepact.notify")

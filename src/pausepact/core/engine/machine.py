@@ -76,13 +76,11 @@ from ..statement_types import require_every_type
 from ..statements import Rejection, SignedStatement
 from .evidence import KINDS, EvidenceRules, Report
 from .history import Chronicle
-from .model import PendingReport, Proposal, Run, Scope
+from .model import EXPIRY, PendingReport, Proposal, Run, Scope
 from .runs import RunRules
 from .sealed import SealedRules
 from .state import full_state, light_state
 from .versions import AmendmentRules
-
-EXPIRY = 30 * 86400
 
 
 class Engine(EvidenceRules, RunRules, SealedRules, AmendmentRules):

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+EXPIRY = 30 * 86400
+"""Contract section 6: an active proposal expires 30 days after it was made."""
+
 
 @dataclass
 class Scope:

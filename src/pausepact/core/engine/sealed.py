@@ -47,6 +47,7 @@ from __future__ import annotations
 import base64
 import binascii
 import bisect
+import copy
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -169,7 +170,6 @@ class SealedRules:
         for d in self.sealed_unsettled:  # only these change by time: copy them, share the rest
             view.sealed[d] = _copy(self.sealed[d])
         view.duty = {k: list(v) for k, v in self.duty.items()}
-        view.series = {k: list(v) for k, v in self.series.items()} if self.sealed_unsettled else self.series
         view.assessed_now = list(self.assessed_now)
         view.sealed_unsettled = set(self.sealed_unsettled)
         view.disputes_l = list(self.disputes_l)
@@ -246,8 +246,13 @@ class SealedRules:
             if rl.kind == "doubling":
                 assert rl.window is not None
                 cut = self.cutoff.get((subject, rl.id))
-                rec.windows[rl.id] = tuple(d for d in mine if st.t - rl.window <= self.sealed[d].time
-                                           and (cut is None or self.sealed[d].time > cut))
+                inside: list[str] = []
+                for d in reversed(mine):  # in time order: walk back to the window's start, no further
+                    t = self.sealed[d].time
+                    if t < st.t - rl.window or (cut is not None and t <= cut):
+                        break
+                    inside.append(d)
+                rec.windows[rl.id] = tuple(reversed(inside))
         self._duty_add(rec)
         self.sealed_unsettled.add(ss.digest)
         self._schedule(rec.due, "sealed", ss.digest)
@@ -502,8 +507,6 @@ class _CutEvidence:
 
 
 def _copy(rec: SealedReport) -> SealedReport:
-    import copy
-
     out = copy.copy(rec)
     out.verdicts, out.judged, out.shares, out.windows = dict(rec.verdicts), list(rec.judged), set(rec.shares), dict(rec.windows)
     return out

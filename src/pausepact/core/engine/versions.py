@@ -49,11 +49,11 @@ from typing import TYPE_CHECKING, Any
 from ..amendments import amendment_effects, key_holders, parsed_text, removal_quorum, timelock, void_reasons
 from ..bodies import ProposeBody, RevokeBody
 from ..durations import format_time, parse_time
-from ..keys import keyid
+from ..keys import keyid, parse_public_key
 from ..pact import Pact
 from ..rejection import Rejection
 from ..statements import SignedStatement, check
-from .model import Proposal, Scope
+from .model import EXPIRY, Proposal, Scope
 
 RECHECKED = frozenset({"wrong-pact", "unknown-key", "role", "body"})
 """Refusals a checker made against another version that the version in force may overturn (never a signature
@@ -426,7 +426,6 @@ class AmendmentRules:
         def view(self, as_of: int) -> Any: ...
 
 
-EXPIRY = 30 * 86400
 
 
 def definition(rl: Any) -> tuple[Any, ...]:
@@ -448,4 +447,4 @@ def _payload_time(envelope: Any) -> int | None:
 
 def _keyid_of(text: str) -> str:
     """The keyid of a key as a valid pact or revoke body writes it (``ed25519:`` + canonical base64)."""
-    return keyid(base64.b64decode(text.partition(":")[2]))
+    return keyid(parse_public_key(text))

@@ -18,7 +18,6 @@ from ...core.redlines import after, fitted_doubling_days, run_start, window
 from ...core.status import StatusError, decode_status, signing_monitors
 
 CHART_POINTS = 400  # a chart draws at most the latest 400 reports: a paint stays cheap whatever the log's length
-EXPIRY = 30 * 86400  # contract section 6: an active proposal expires 30 days after it was made
 
 
 @dataclass(frozen=True)

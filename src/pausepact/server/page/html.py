@@ -9,9 +9,10 @@ from html import escape
 from typing import Any
 
 from ...core.durations import format_time, parse_time
+from ...core.engine.model import EXPIRY
 from ...explain import explain
 from .charts import level_band, level_colour, series_chart
-from .facts import EXPIRY, Facts
+from .facts import Facts
 
 
 def _e(x: object) -> str:
