@@ -117,7 +117,9 @@ def test_a_worker_ignoring_sigterm_is_killed_even_after_its_launcher_exits(world
     time.sleep(0.5)
     world.pause()
     out, _ = g.communicate(timeout=60)
-    assert g.returncode == 75, out
+    # stopped by the pause (75), or, on a loaded machine where the 3 s status lapses before the pause's status
+    # arrives, by failing closed (76): either way the guard stops the job, which is what this test is about
+    assert g.returncode in (75, 76), out
     assert gone_within([pids["WORKER"]], 2), "the worker survived its guard"
     assert [e for e, _ in run_events(world, "launcher")] == ["start", "stop"]
 
